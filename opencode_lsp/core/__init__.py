@@ -1,0 +1,1 @@
+"""Pure core: pydantic models and logic. No pygls, lsprotocol, tinydb or litellm here."""

@@ -1,0 +1,56 @@
+"""The storage protocol the core works against.
+
+Records are plain JSON dicts in OpenCode's shapes; validation happens in the core. A store keeps
+one workspace: an index (sessions, todos, permission approvals) and the messages and parts of
+each session. ``durable=False`` writes may be held in memory and coalesced; every other write is
+on disk when the call returns, and ``flush()`` makes the held ones durable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+Record = dict[str, Any]
+
+
+class Store(Protocol):
+    # --- sessions (workspace index) -----------------------------------------------------
+    def get_session(self, session_id: str) -> Record | None: ...
+
+    def list_sessions(self) -> list[Record]: ...
+
+    def put_session(self, info: Record) -> None: ...
+
+    def delete_session(self, session_id: str) -> None:
+        """Remove the session record, its messages and parts, and its todos."""
+
+    # --- messages and parts (one file per session) --------------------------------------
+    def list_messages(self, session_id: str) -> list[Record]:
+        """``[{"info": message, "parts": [part, ...]}, ...]`` ordered by message id, parts by id."""
+
+    def get_message(self, session_id: str, message_id: str) -> Record | None:
+        """``{"info": message, "parts": [...]}`` or None."""
+
+    def put_message(self, session_id: str, info: Record) -> None: ...
+
+    def delete_message(self, session_id: str, message_id: str) -> None:
+        """Remove a message and all its parts."""
+
+    def put_part(self, session_id: str, part: Record, *, durable: bool = True) -> None: ...
+
+    def delete_part(self, session_id: str, message_id: str, part_id: str) -> None: ...
+
+    # --- todos and approvals -------------------------------------------------------------
+    def get_todos(self, session_id: str) -> list[Record]: ...
+
+    def put_todos(self, session_id: str, todos: list[Record]) -> None: ...
+
+    def list_approvals(self) -> list[Record]:
+        """Permission rules the user answered "always" to, for this workspace."""
+
+    def add_approval(self, rule: Record) -> None: ...
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
