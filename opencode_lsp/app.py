@@ -1,0 +1,78 @@
+"""The composition root: one workspace's store, bus, core services and model provider.
+
+The LSP server builds one ``App`` at ``initialize``. Only here do the pure core, the TinyDB store
+and the litellm provider meet.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from .core.config import Config, load_config
+from .core.events import Bus
+from .core.session import SessionManager
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    def __init__(self, root: Path, config: Config, store: Any, *, server: Any = None, provider: Any = None):
+        from .core.agent import AgentRegistry
+        from .core.permission import PermissionBroker
+        from .core.prompt import SessionRunner
+
+        self.root = root
+        self.config = config
+        self.server = server
+        self.bus = Bus()
+        self.store = store
+        self.sessions = SessionManager(store, self.bus, str(root))
+        self.agents = AgentRegistry(self.opencode_config(), root)
+        self.permissions = PermissionBroker(self.bus, store.list_approvals, store.add_approval)
+        if provider is None:
+            from .providers import LitellmProvider
+
+            provider = LitellmProvider(self.provider_config())
+        self.provider = provider
+        self.runner = SessionRunner(self)
+
+    @classmethod
+    def create(cls, root: Path, settings: dict[str, Any], *, server: Any = None, provider: Any = None) -> "App":
+        from .storage import TinyDBStore, default_store_root
+
+        config = load_config(root, settings)
+        store = TinyDBStore(default_store_root(root, config.storage.path))
+        return cls(root, config, store, server=server, provider=provider)
+
+    def opencode_config(self) -> dict[str, Any]:
+        """The config in OpenCode's own file shape (``agent`` is the map of agent configs)."""
+        data = self.config.model_dump(mode="json", exclude_none=True)
+        data["agent"] = data.pop("agents", {})
+        if self.config.agent:
+            data["default_agent"] = self.config.agent
+        return data
+
+    def provider_config(self) -> dict[str, Any]:
+        return self.opencode_config()
+
+    def reload_config(self, settings: dict[str, Any]) -> None:
+        from .core.agent import AgentRegistry
+
+        self.config = load_config(self.root, settings)
+        self.agents = AgentRegistry(self.opencode_config(), self.root)
+        reconfigure = getattr(self.provider, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(self.provider_config())
+
+    def warm_up(self) -> None:
+        """Import the LLM library off the request path so the first prompt does not pay for it."""
+        warm = getattr(self.provider, "warm_up", None)
+        if warm is not None:
+            threading.Thread(target=warm, name="opencode-warm-up", daemon=True).start()
+
+    async def shutdown(self) -> None:
+        await self.runner.abort_all()
+        self.store.flush()

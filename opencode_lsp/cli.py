@@ -1,0 +1,64 @@
+"""Command line: serve the LSP over stdio or TCP, or run a prompt headless."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from . import __version__
+
+
+def _setup_logging(log_file: str | None, verbose: bool) -> None:
+    # stdout carries JSON-RPC only: logs go to a file or stderr.
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # pygls logs every message at INFO/DEBUG; keep it to warnings unless asked.
+    if not verbose:
+        logging.getLogger("pygls").setLevel(logging.WARNING)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .lsp.server import create_server
+
+    server = create_server()
+    if args.tcp:
+        server.start_tcp(args.host, args.port)
+    else:
+        server.start_io()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opencode-lsp", description="OpenCode's agent core as a language server")
+    parser.add_argument("--version", action="version", version=f"opencode-lsp {__version__}")
+    parser.add_argument("--stdio", action="store_true", help="serve over stdio (default)")
+    parser.add_argument("--tcp", action="store_true", help="serve over TCP")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=2087)
+    parser.add_argument("--log-file", default=os.environ.get("OPENCODE_LSP_LOG_FILE"))
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run a prompt on the current directory and print the answer")
+    run.add_argument("message", nargs="+")
+    run.add_argument("-m", "--model")
+    run.add_argument("--agent")
+    run.add_argument("-s", "--session")
+    run.add_argument("-c", "--continue", dest="continue_", action="store_true")
+    run.add_argument("--format", choices=("default", "json"), default="default")
+    sub.add_parser("serve", help="serve the language server (same as no command)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_file, args.verbose)
+    if args.command == "run":
+        from .headless import run_headless
+
+        return run_headless(args)
+    return _serve(args)

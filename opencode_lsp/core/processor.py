@@ -1,0 +1,227 @@
+"""One step of a run: model stream events -> parts, exactly where OpenCode puts them.
+
+Deltas are folded into their text/reasoning part here and only published (``delta`` events);
+the part is written once, when it ends. Tool parts go pending -> running -> completed/error and
+are written at each of those boundaries. The step ends with a step-finish part carrying tokens and
+cost, and the assistant message gets ``finish``, ``tokens`` and ``cost``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from .ids import new_id, now_ms
+from .llm import (
+    ChatRequest,
+    Finish,
+    LanguageModel,
+    ReasoningDelta,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    ToolCallStart,
+)
+from .message import (
+    AssistantMessage,
+    PartTime,
+    ReasoningPart,
+    StepFinishPart,
+    StepStartPart,
+    TextPart,
+    ToolPart,
+    ToolStateCompleted,
+    ToolStateError,
+    ToolStatePending,
+    ToolStateRunning,
+    ToolTimeEnd,
+    ToolTimeStart,
+)
+from .session import SessionManager
+from .usage import compute_usage
+
+log = logging.getLogger(__name__)
+
+# execute(part, args) -> (title, output, metadata, attachments); raises to mark the tool errored.
+ToolExecutor = Callable[[ToolPart, dict[str, Any]], Awaitable[Any]]
+
+
+class ToolBlocked(Exception):
+    """A tool error that must stop the loop (the user rejected a permission ask)."""
+
+
+@dataclass
+class StepResult:
+    finish: str = "unknown"
+    tool_calls: int = 0
+    blocked: bool = False
+    texts: list[str] = field(default_factory=list)
+
+
+class StepProcessor:
+    def __init__(
+        self,
+        sessions: SessionManager,
+        message: AssistantMessage,
+        model: LanguageModel,
+        execute_tool: ToolExecutor,
+    ):
+        self.sessions = sessions
+        self.message = message
+        self.model = model
+        self.execute_tool = execute_tool
+        self.text: TextPart | None = None
+        self.reasoning: ReasoningPart | None = None
+        self.tools: dict[int, ToolPart] = {}
+        self.raw_args: dict[int, str] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+        self.result = StepResult()
+
+    def _part_ids(self) -> dict[str, str]:
+        return {"id": new_id("prt"), "sessionID": self.message.sessionID, "messageID": self.message.id}
+
+    async def run(self, request: ChatRequest) -> StepResult:
+        """Stream one completion. ModelError and CancelledError propagate to the caller."""
+        self.sessions.update_part(StepStartPart(**self._part_ids()))
+        try:
+            async for event in self.model.stream(request):
+                if isinstance(event, TextDelta):
+                    self._on_text(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    self._on_reasoning(event.text)
+                elif isinstance(event, ToolCallStart):
+                    self._close_text()
+                    self._on_tool_start(event.index, event.id, event.name)
+                elif isinstance(event, ToolCallDelta):
+                    self.raw_args[event.index] = self.raw_args.get(event.index, "") + event.arguments
+                elif isinstance(event, ToolCall):
+                    self._on_tool_call(event)
+                elif isinstance(event, Finish):
+                    self._close_text()
+                    self._close_reasoning()
+                    if self.tasks:
+                        await asyncio.gather(*self.tasks)
+                    self._on_finish(event)
+        finally:
+            # Parts left open by an error or cancel are still written with what they have.
+            self._close_text()
+            self._close_reasoning()
+        return self.result
+
+    # --- text and reasoning ---------------------------------------------------------------
+
+    def _on_text(self, delta: str) -> None:
+        if self.text is None:
+            self._close_reasoning()
+            self.text = TextPart(**self._part_ids(), text="", time=PartTime(start=now_ms()))
+            self.sessions.update_part(self.text)
+        self.text.text += delta
+        self.sessions.update_part(self.text, delta=delta)
+
+    def _close_text(self) -> None:
+        if self.text is None:
+            return
+        part, self.text = self.text, None
+        part.text = part.text.rstrip()
+        part.time = PartTime(start=part.time.start if part.time else now_ms(), end=now_ms())
+        self.result.texts.append(part.text)
+        self.sessions.update_part(part)
+
+    def _on_reasoning(self, delta: str) -> None:
+        if self.reasoning is None:
+            self.reasoning = ReasoningPart(**self._part_ids(), text="", time=PartTime(start=now_ms()))
+            self.sessions.update_part(self.reasoning)
+        self.reasoning.text += delta
+        self.sessions.update_part(self.reasoning, delta=delta)
+
+    def _close_reasoning(self) -> None:
+        if self.reasoning is None:
+            return
+        part, self.reasoning = self.reasoning, None
+        part.text = part.text.rstrip()
+        part.time = PartTime(start=part.time.start, end=now_ms())
+        self.sessions.update_part(part)
+
+    # --- tools ----------------------------------------------------------------------------
+
+    def _on_tool_start(self, index: int, call_id: str, name: str) -> None:
+        part = ToolPart(**self._part_ids(), callID=call_id, tool=name, state=ToolStatePending())
+        self.tools[index] = part
+        self.sessions.update_part(part)
+
+    def _on_tool_call(self, call: ToolCall) -> None:
+        part = self.tools.get(call.index)
+        if part is None:
+            self._close_text()
+            self._on_tool_start(call.index, call.id, call.name)
+            part = self.tools[call.index]
+        self.result.tool_calls += 1
+        try:
+            args = json.loads(call.arguments) if call.arguments.strip() else {}
+            if not isinstance(args, dict):
+                raise ValueError("arguments must be a JSON object")
+        except ValueError as exc:
+            # Malformed arguments go to the `invalid` tool so the model reads why and retries.
+            args = {"tool": call.name, "error": f"the arguments are not valid JSON: {exc}"}
+            part.tool = "invalid"
+        part.state = ToolStateRunning(input=args, time=ToolTimeStart(start=now_ms()))
+        self.sessions.update_part(part)
+        self.tasks.append(asyncio.ensure_future(self._execute(part, args)))
+
+    async def _execute(self, part: ToolPart, args: dict[str, Any]) -> None:
+        start = part.state.time.start if isinstance(part.state, ToolStateRunning) else now_ms()
+        try:
+            title, output, metadata, attachments = await self.execute_tool(part, args)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the tool failed: the model sees the error and may recover
+            if isinstance(exc, ToolBlocked):
+                self.result.blocked = True
+            running_meta = part.state.metadata if isinstance(part.state, ToolStateRunning) else None
+            part.state = ToolStateError(
+                input=args, error=str(exc) or type(exc).__name__, metadata=running_meta,
+                time=ToolTimeEnd(start=start, end=now_ms()),
+            )
+        else:
+            part.state = ToolStateCompleted(
+                input=args, output=output, title=title or "", metadata=metadata or {},
+                time=ToolTimeEnd(start=start, end=now_ms()), attachments=attachments or None,
+            )
+        self.sessions.update_part(part)
+
+    def update_running(self, part: ToolPart, title: str | None, metadata: dict[str, Any]) -> None:
+        """Live tool progress (e.g. bash output): published and written lazily, not fsynced."""
+        if isinstance(part.state, ToolStateRunning):
+            part.state.title = title or part.state.title
+            part.state.metadata = metadata
+            self.sessions.update_part(part, durable=False)
+
+    # --- finish ---------------------------------------------------------------------------
+
+    def _on_finish(self, event: Finish) -> None:
+        tokens, cost = compute_usage(self.model.info.cost, event.usage)
+        self.result.finish = event.reason
+        self.sessions.update_part(
+            StepFinishPart(**self._part_ids(), reason=event.reason, cost=cost or 0, tokens=tokens)
+        )
+        msg = self.message
+        msg.finish = event.reason
+        msg.cost += cost or 0
+        msg.tokens = tokens
+        self.sessions.update_message(msg)
+
+    def interrupt(self, error_text: str = "Tool execution aborted") -> None:
+        """Mark every unfinished tool of this step as interrupted (abort or failure)."""
+        for part in self.tools.values():
+            if isinstance(part.state, (ToolStatePending, ToolStateRunning)):
+                start = part.state.time.start if isinstance(part.state, ToolStateRunning) else now_ms()
+                meta = dict(part.state.metadata or {}) if isinstance(part.state, ToolStateRunning) else {}
+                meta["interrupted"] = True
+                part.state = ToolStateError(
+                    input=part.state.input, error=error_text, metadata=meta,
+                    time=ToolTimeEnd(start=start, end=now_ms()),
+                )
+                self.sessions.update_part(part)

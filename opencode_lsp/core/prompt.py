@@ -1,0 +1,220 @@
+"""The session loop: one runner per session.
+
+``prompt`` stores the user message, then either starts the loop or, when the session is already
+running, leaves the message for the running loop to pick up (OpenCode's behaviour) and waits for
+that loop to end. Each step is one assistant message whose ``parentID`` is the user message it
+answers; the loop goes on while the model asks for tools and stops on any other finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import events
+from .errors import BusyError, InvalidInputError, NotFoundError
+from .message import MessageWithParts, ModelRef, UserMessage
+from .session import SessionManager, is_default_title
+from .step import StepRunner
+from .title import generate_title
+from .user_input import build_user_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PromptInput:
+    parts: list[dict[str, Any]]
+    agent: str | None = None
+    model: dict[str, str] | None = None
+    no_reply: bool = False
+    format: dict[str, Any] | None = None
+    system: str | None = None
+    message_id: str | None = None
+
+
+@dataclass
+class Run:
+    session_id: str
+    task: asyncio.Task[None] | None = None
+    abort: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    status: dict[str, Any] = field(default_factory=lambda: {"type": "busy"})
+
+
+class SessionRunner:
+    def __init__(self, app: Any):
+        self.app = app
+        self.runs: dict[str, Run] = {}
+        self.background: set[asyncio.Task[Any]] = set()
+
+    @property
+    def sessions(self) -> SessionManager:
+        return self.app.sessions
+
+    # --- status ---------------------------------------------------------------------------
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        return {sid: dict(run.status) for sid, run in self.runs.items()}
+
+    def is_busy(self, session_id: str) -> bool:
+        return session_id in self.runs
+
+    def set_status(self, session_id: str, status: dict[str, Any]) -> None:
+        run = self.runs.get(session_id)
+        if run is not None:
+            run.status = status
+        self.sessions.bus.publish(events.session_status(session_id, status))
+
+    # --- model and agent resolution -------------------------------------------------------
+
+    def resolve_model(self, session_id: str, request_model: dict[str, str] | None, agent_name: str) -> ModelRef:
+        """Request, then agent, then session, then last user message, then config default."""
+        if request_model:
+            return ModelRef(**request_model)
+        agent = self.app.agents.get(agent_name)
+        if agent is not None and getattr(agent, "model", None):
+            m = agent.model
+            return ModelRef(providerID=m["providerID"] if isinstance(m, dict) else m.providerID,
+                            modelID=m["modelID"] if isinstance(m, dict) else m.modelID)
+        info = self.sessions.get(session_id)
+        if info.model is not None:
+            return ModelRef(providerID=info.model.providerID, modelID=info.model.id)
+        for entry in reversed(self.sessions.messages(session_id)):
+            if entry["info"]["role"] == "user":
+                return ModelRef.model_validate(entry["info"]["model"])
+        ref = self.app.config.model
+        if not ref or "/" not in ref:
+            raise NotConfiguredError(
+                "No model is configured. Set `model` (\"provider/model\") in the editor settings, "
+                "initializationOptions, or opencode.json."
+            )
+        provider, _, model = ref.partition("/")
+        return ModelRef(providerID=provider, modelID=model)
+
+    def resolve_agent(self, session_id: str, requested: str | None) -> str:
+        if requested:
+            if self.app.agents.get(requested) is None:
+                raise NotFoundError(f"agent not found: {requested}")
+            return requested
+        info = self.sessions.get(session_id)
+        if info.agent and self.app.agents.get(info.agent) is not None:
+            return info.agent
+        return self.app.agents.default_agent().name
+
+    # --- prompting ------------------------------------------------------------------------
+
+    async def prompt(self, session_id: str, request: PromptInput) -> MessageWithParts:
+        info = self.sessions.get(session_id)
+        if info.revert is not None and hasattr(self.app, "revert"):
+            await self.app.revert.cleanup(session_id)
+        agent = self.resolve_agent(session_id, request.agent)
+        model = self.resolve_model(session_id, request.model, agent)
+        user, parts = await build_user_message(
+            session_id=session_id, parts=request.parts, agent=agent, model=model,
+            workspace=self.app.workspace, system=request.system, format=request.format,
+            message_id=request.message_id,
+        )
+        self.sessions.update_message(user)
+        for part in parts:
+            self.sessions.update_part(part)
+        self.sessions.touch(session_id)
+        if request.no_reply:
+            return MessageWithParts(info=user, parts=parts)
+        self._maybe_title(session_id, user, parts)
+        run = self.runs.get(session_id)
+        if run is None:
+            run = self._start(session_id)
+        await asyncio.shield(run.done)
+        return self.last_assistant(session_id)
+
+    async def run_existing(self, session_id: str) -> MessageWithParts:
+        """Run the loop on what is stored (e.g. after a command or shell part was added)."""
+        run = self.runs.get(session_id) or self._start(session_id)
+        await asyncio.shield(run.done)
+        return self.last_assistant(session_id)
+
+    def _start(self, session_id: str) -> Run:
+        run = Run(session_id=session_id)
+        self.runs[session_id] = run
+        self.set_status(session_id, {"type": "busy"})
+        run.task = asyncio.ensure_future(self._loop(run))
+        return run
+
+    async def _loop(self, run: Run) -> None:
+        stepper = StepRunner(self, run)
+        try:
+            await stepper.loop()
+        except asyncio.CancelledError:
+            stepper.mark_aborted()
+        except Exception as exc:  # a bug in a step must not leave the session busy forever
+            log.exception("session loop failed")
+            stepper.mark_failed(exc)
+        finally:
+            self.runs.pop(run.session_id, None)
+            self.sessions.store.flush()
+            self.set_status(run.session_id, {"type": "idle"})
+            self.sessions.bus.publish(events.Event(type="session.idle", properties={"sessionID": run.session_id}))
+            if not run.done.done():
+                run.done.set_result(None)
+
+    def last_assistant(self, session_id: str) -> MessageWithParts:
+        for entry in reversed(self.sessions.messages(session_id)):
+            if entry["info"]["role"] == "assistant":
+                return MessageWithParts.model_validate(entry)
+        entries = self.sessions.messages(session_id)
+        if not entries:
+            raise NotFoundError(f"session has no messages: {session_id}")
+        return MessageWithParts.model_validate(entries[-1])
+
+    # --- abort ----------------------------------------------------------------------------
+
+    async def abort(self, session_id: str) -> bool:
+        run = self.runs.get(session_id)
+        if run is None:
+            return False
+        run.abort.set()
+        self.app.permissions.cancel_session(session_id)
+        if run.task is not None and not run.task.done():
+            run.task.cancel()
+        await asyncio.shield(run.done)
+        return True
+
+    async def abort_tree(self, session_id: str) -> None:
+        for child in self.sessions.children(session_id) if self.sessions.exists(session_id) else []:
+            await self.abort_tree(child.id)
+        await self.abort(session_id)
+
+    async def abort_all(self) -> None:
+        for session_id in list(self.runs):
+            await self.abort(session_id)
+        for task in list(self.background):
+            task.cancel()
+
+    def ensure_idle(self, session_id: str) -> None:
+        if session_id in self.runs:
+            raise BusyError(f"session is busy: {session_id}")
+
+    # --- titles ---------------------------------------------------------------------------
+
+    def _maybe_title(self, session_id: str, user: UserMessage, parts: list[Any]) -> None:
+        info = self.sessions.get(session_id)
+        if info.parentID or not is_default_title(info.title):
+            return
+        real_users = [e for e in self.sessions.messages(session_id) if e["info"]["role"] == "user"
+                      and any(p.get("type") == "text" and not p.get("synthetic") for p in e["parts"])]
+        if len(real_users) != 1:
+            return
+        task = asyncio.ensure_future(generate_title(self.app, session_id, user, parts))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+
+class NotConfiguredError(InvalidInputError):
+    """No model could be resolved for a prompt (reported to the client as invalid params)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "model")
+

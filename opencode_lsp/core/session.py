@@ -1,0 +1,337 @@
+"""SessionManager: sessions, messages and parts over a ``Store``, publishing bus events.
+
+Every mutation validates its input as OpenCode's model first, so the store only ever holds
+well-formed records. A session's ``cost`` and ``tokens`` are the sum of its step-finish parts:
+they are recomputed when a step-finish part is written or removed, so they go down too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+
+from .. import OPENCODE_VERSION
+from . import events
+from .errors import InvalidInputError, NotFoundError
+from .events import Bus
+from .ids import new_id, new_slug, now_ms
+from .message import (
+    AssistantMessage,
+    MessageWithParts,
+    PermissionRule,
+    Session,
+    SessionModel,
+    StepFinishPart,
+    Todo,
+    Tokens,
+    UserMessage,
+    parse_message,
+    parse_part,
+)
+from .store import Store
+
+Message = UserMessage | AssistantMessage
+
+
+def default_title(is_child: bool, when_ms: int | None = None) -> str:
+    moment = datetime.fromtimestamp((when_ms or now_ms()) / 1000, tz=timezone.utc)
+    stamp = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return f"{'Child' if is_child else 'New'} session - {stamp}"
+
+
+def is_default_title(title: str) -> bool:
+    return title.startswith(("New session - ", "Child session - "))
+
+
+def validation_message(exc: ValidationError, prefix: str = "") -> tuple[str, str]:
+    """The first problem of a pydantic error as (field path, message)."""
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in first.get("loc", ()))
+    field = f"{prefix}.{path}" if prefix and path else (prefix or path)
+    return field, f"{field or 'params'}: {first.get('msg', 'invalid')}"
+
+
+class SessionManager:
+    def __init__(self, store: Store, bus: Bus, directory: str, project_id: str = "global"):
+        self.store = store
+        self.bus = bus
+        self.directory = directory
+        self.project_id = project_id
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        directory: str | None = None,
+        title: str | None = None,
+        parent_id: str | None = None,
+        agent: str | None = None,
+        model: dict[str, str] | None = None,
+        permission: list[dict[str, Any]] | None = None,
+    ) -> Session:
+        if parent_id is not None:
+            self.get(parent_id)
+        created = now_ms()
+        info = Session(
+            id=new_id("ses"),
+            slug=new_slug(),
+            projectID=self.project_id,
+            directory=directory or self.directory,
+            parentID=parent_id,
+            title=title or default_title(parent_id is not None, created),
+            version=OPENCODE_VERSION,
+            permission=[PermissionRule.model_validate(r) for r in permission] if permission else None,
+            agent=agent,
+            model=SessionModel(id=model["modelID"], providerID=model["providerID"]) if model else None,
+            time={"created": created, "updated": created},
+        )
+        self.store.put_session(info.dump())
+        self.bus.publish(events.session_created(info.dump()))
+        return info
+
+    def get(self, session_id: str) -> Session:
+        record = self.store.get_session(session_id)
+        if record is None:
+            raise NotFoundError(f"session not found: {session_id}")
+        return Session.model_validate(record)
+
+    def exists(self, session_id: str) -> bool:
+        return self.store.get_session(session_id) is not None
+
+    def list(
+        self,
+        *,
+        directory: str | None = None,
+        search: str | None = None,
+        roots: bool = False,
+        archived: bool | None = None,
+        limit: int = 100,
+        start: int | None = None,
+    ) -> list[Session]:
+        needle = search.lower() if search else None
+        picked: list[dict[str, Any]] = []
+        for record in self.store.list_sessions():
+            if directory is not None and record.get("directory") != directory:
+                continue
+            if roots and record.get("parentID"):
+                continue
+            is_archived = bool((record.get("time") or {}).get("archived"))
+            # Archived sessions are hidden unless asked for (OpenCode's list does the same).
+            if archived is None and is_archived or archived is not None and archived != is_archived:
+                continue
+            if start is not None and (record.get("time") or {}).get("updated", 0) < start:
+                continue
+            if needle and needle not in str(record.get("title", "")).lower():
+                continue
+            picked.append(record)
+        # Newest update first; on a tie the newer session (smaller descending id) first.
+        picked.sort(key=lambda r: (-r["time"]["updated"], r["id"]))
+        return [Session.model_validate(r) for r in picked[: max(limit, 0)]]
+
+    def children(self, session_id: str) -> list[Session]:
+        self.get(session_id)
+        kids = [r for r in self.store.list_sessions() if r.get("parentID") == session_id]
+        kids.sort(key=lambda r: r["time"]["created"])
+        return [Session.model_validate(r) for r in kids]
+
+    def _save(self, info: Session, *, touch: bool = True) -> Session:
+        if touch:
+            info.time.updated = max(now_ms(), info.time.updated)
+        self.store.put_session(info.dump())
+        self.bus.publish(events.session_updated(info.dump()))
+        return info
+
+    def update(self, session_id: str, **changes: Any) -> Session:
+        """Apply model-level changes (e.g. ``title="x"``) and publish ``session.updated``."""
+        info = self.get(session_id)
+        for key, value in changes.items():
+            setattr(info, key, value)
+        return self._save(Session.model_validate(info.dump()))
+
+    def set_title(self, session_id: str, title: str) -> Session:
+        return self.update(session_id, title=title)
+
+    def set_archived(self, session_id: str, archived: bool) -> Session:
+        info = self.get(session_id)
+        info.time.archived = now_ms() if archived else None
+        return self._save(info)
+
+    def set_permission(self, session_id: str, rules: list[dict[str, Any]]) -> Session:
+        return self.update(session_id, permission=[PermissionRule.model_validate(r) for r in rules])
+
+    def touch(self, session_id: str) -> Session:
+        return self._save(self.get(session_id))
+
+    def delete(self, session_id: str) -> None:
+        info = self.get(session_id)
+        for child in self.children(session_id):
+            self.delete(child.id)
+        self.store.delete_session(session_id)
+        self.bus.publish(events.session_deleted(info.dump()))
+
+    def fork(self, session_id: str, message_id: str | None = None) -> Session:
+        source = self.get(session_id)
+        forks = sum(1 for r in self.store.list_sessions() if r.get("title", "").startswith(f"{source.title} (fork #"))
+        base = source.title
+        fork = self.create(
+            directory=source.directory,
+            title=f"{base} (fork #{forks + 1})",
+            agent=source.agent,
+            model={"providerID": source.model.providerID, "modelID": source.model.id} if source.model else None,
+            permission=[r.dump() for r in source.permission] if source.permission else None,
+        )
+        id_map: dict[str, str] = {}
+        for entry in self.store.list_messages(session_id):
+            info = dict(entry["info"])
+            if message_id is not None and info["id"] >= message_id:
+                break
+            new_message_id = new_id("msg")
+            id_map[info["id"]] = new_message_id
+            info.update(id=new_message_id, sessionID=fork.id)
+            if info.get("parentID"):
+                info["parentID"] = id_map.get(info["parentID"], info["parentID"])
+            self.store.put_message(fork.id, info)
+            for part in entry["parts"]:
+                self.store.put_part(
+                    fork.id,
+                    {**part, "id": new_id("prt"), "sessionID": fork.id, "messageID": new_message_id},
+                    durable=False,
+                )
+        self.store.flush()
+        self._recompute_usage(fork.id)
+        return self.get(fork.id)
+
+    # --- messages and parts -----------------------------------------------------------------
+
+    def messages(self, session_id: str, *, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
+        """Raw ``{info, parts}`` records, oldest first (validated when they were written)."""
+        self.get(session_id)
+        entries = self.store.list_messages(session_id)
+        if before is not None:
+            entries = [e for e in entries if e["info"]["id"] < before]
+        if limit is not None:
+            entries = entries[-limit:] if limit > 0 else []
+        return entries
+
+    def message(self, session_id: str, message_id: str) -> MessageWithParts:
+        entry = self.store.get_message(session_id, message_id)
+        if entry is None:
+            raise NotFoundError(f"message not found: {message_id}")
+        return MessageWithParts.model_validate(entry)
+
+    def typed_messages(self, session_id: str) -> list[MessageWithParts]:
+        return [MessageWithParts.model_validate(e) for e in self.messages(session_id)]
+
+    def update_message(self, info: Message) -> Message:
+        self.store.put_message(info.sessionID, info.dump())
+        self.bus.publish(events.message_updated(info.dump()))
+        return info
+
+    def update_part(self, part: Any, *, delta: str | None = None, durable: bool = True) -> Any:
+        """Store a part and publish it. With ``delta`` only the event is sent: streaming text
+        is kept in memory by the processor and written once at the part's end."""
+        data = part.dump()
+        if delta is None:
+            self.store.put_part(part.sessionID, data, durable=durable)
+        self.bus.publish(events.part_updated(data, delta))
+        if isinstance(part, StepFinishPart):
+            self._recompute_usage(part.sessionID)
+        return part
+
+    def remove_message(self, session_id: str, message_id: str) -> None:
+        entry = self.store.get_message(session_id, message_id)
+        self.store.delete_message(session_id, message_id)
+        self.bus.publish(events.message_removed(session_id, message_id))
+        if entry and any(p.get("type") == "step-finish" for p in entry["parts"]):
+            self._recompute_usage(session_id)
+
+    def remove_part(self, session_id: str, message_id: str, part_id: str) -> None:
+        entry = self.store.get_message(session_id, message_id)
+        was_step = bool(entry) and any(p["id"] == part_id and p.get("type") == "step-finish" for p in entry["parts"])
+        self.store.delete_part(session_id, message_id, part_id)
+        self.bus.publish(events.part_removed(session_id, message_id, part_id))
+        if was_step:
+            self._recompute_usage(session_id)
+
+    def _recompute_usage(self, session_id: str) -> None:
+        cost = 0.0
+        totals = {"input": 0, "output": 0, "reasoning": 0, "read": 0, "write": 0}
+        for entry in self.store.list_messages(session_id):
+            for part in entry["parts"]:
+                if part.get("type") != "step-finish":
+                    continue
+                cost += part.get("cost") or 0
+                tokens = part.get("tokens") or {}
+                cache = tokens.get("cache") or {}
+                for key in ("input", "output", "reasoning"):
+                    totals[key] += tokens.get(key) or 0
+                totals["read"] += cache.get("read") or 0
+                totals["write"] += cache.get("write") or 0
+        info = self.get(session_id)
+        info.cost = cost
+        info.tokens = Tokens(
+            input=totals["input"],
+            output=totals["output"],
+            reasoning=totals["reasoning"],
+            cache={"read": totals["read"], "write": totals["write"]},
+        )
+        self._save(info)
+
+    # --- todos ------------------------------------------------------------------------------
+
+    def todos(self, session_id: str) -> list[dict[str, Any]]:
+        self.get(session_id)
+        return self.store.get_todos(session_id)
+
+    def set_todos(self, session_id: str, todos: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        clean = [Todo.model_validate(t).dump() for t in todos]
+        self.store.put_todos(session_id, clean)
+        self.bus.publish(events.todo_updated(session_id, clean))
+        return clean
+
+    # --- export / import --------------------------------------------------------------------
+
+    def export(self, session_id: str) -> dict[str, Any]:
+        info = self.get(session_id)
+        return {"info": info.dump(), "messages": self.store.list_messages(session_id)}
+
+    def import_(self, data: Any) -> Session:
+        """Import OpenCode's export shape ``{info, messages: [{info, parts}]}`` as is."""
+        if not isinstance(data, dict):
+            raise InvalidInputError("data: expected an object with info and messages", "data")
+        try:
+            info = Session.model_validate(data.get("info"))
+        except ValidationError as exc:
+            field, msg = validation_message(exc, "data.info")
+            raise InvalidInputError(msg, field) from exc
+        raw_messages = data.get("messages", [])
+        if not isinstance(raw_messages, list):
+            raise InvalidInputError("data.messages: expected a list", "data.messages")
+        parsed: list[tuple[Any, list[Any]]] = []
+        for i, entry in enumerate(raw_messages):
+            prefix = f"data.messages.{i}"
+            try:
+                message = parse_message((entry or {}).get("info"))
+                parts = [parse_part(p) for p in (entry or {}).get("parts", [])]
+            except (ValidationError, AttributeError, TypeError) as exc:
+                if isinstance(exc, ValidationError):
+                    field, msg = validation_message(exc, prefix)
+                else:
+                    field, msg = prefix, f"{prefix}: expected {{info, parts}}"
+                raise InvalidInputError(msg, field) from exc
+            if message.sessionID != info.id or any(p.sessionID != info.id or p.messageID != message.id for p in parts):
+                raise InvalidInputError(f"{prefix}: ids do not belong to session {info.id}", prefix)
+            parsed.append((message, parts))
+        if self.exists(info.id):
+            self.store.delete_session(info.id)
+        self.store.put_session(info.dump())
+        for message, parts in parsed:
+            self.store.put_message(info.id, message.dump())
+            for part in parts:
+                self.store.put_part(info.id, part.dump(), durable=False)
+        self.store.flush()
+        self.bus.publish(events.session_created(info.dump()))
+        return info

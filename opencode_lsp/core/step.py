@@ -1,0 +1,258 @@
+"""The body of the session loop: pick up the latest user turn, run steps until the model stops.
+
+Handles retries of retryable model errors (2 s, 4 s, 8 s ... capped at 30 s, or the server's
+``retry-after``), the step cap with a final no-more-tools instruction, queued user messages, the
+structured-output tool, and turning errors and aborts into OpenCode's message errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from . import events
+from .errors import (
+    APIError,
+    APIErrorData,
+    ContextOverflowData,
+    ContextOverflowError,
+    MessageOutputLengthError,
+    ProviderAuthData,
+    ProviderAuthError,
+    StructuredOutputData,
+    StructuredOutputError,
+    aborted,
+    unknown,
+)
+from .ids import new_id, now_ms
+from .llm import ChatRequest, ModelError
+from .message import (
+    AssistantMessage,
+    AssistantPath,
+    AssistantTime,
+    MessageWithParts,
+    RetryPart,
+    RetryTime,
+    SubtaskPart,
+    UserMessage,
+)
+from .processor import StepProcessor
+from .system import MAX_STEPS_NOTE, QUEUED_REMINDER, build_system
+from .tool_exec import ToolBox
+from .transcript import to_model_messages
+
+if TYPE_CHECKING:
+    from .prompt import Run, SessionRunner
+
+log = logging.getLogger(__name__)
+
+RETRY_INITIAL_MS = 2000
+RETRY_MAX_MS = 30000
+MAX_RETRIES = 8
+STRUCTURED_TOOL = "StructuredOutput"
+
+
+def retry_delay_ms(attempt: int, error: ModelError) -> int:
+    if error.retry_after_ms is not None:
+        return max(0, error.retry_after_ms)
+    return min(RETRY_INITIAL_MS * 2 ** (attempt - 1), RETRY_MAX_MS)
+
+
+def message_error(error: Exception) -> Any:
+    if not isinstance(error, ModelError):
+        return unknown(str(error) or type(error).__name__)
+    if error.kind == "auth":
+        return ProviderAuthError(data=ProviderAuthData(providerID=error.provider_id or "", message=error.message))
+    if error.kind == "context_overflow":
+        return ContextOverflowError(data=ContextOverflowData(message=error.message, responseBody=error.body))
+    if error.kind == "output_length":
+        return MessageOutputLengthError()
+    return APIError(data=APIErrorData(
+        message=error.message, statusCode=error.status_code, isRetryable=error.retryable,
+        responseHeaders=error.headers, responseBody=error.body,
+    ))
+
+
+class StepRunner:
+    def __init__(self, runner: "SessionRunner", run: "Run"):
+        self.runner = runner
+        self.run = run
+        self.app = runner.app
+        self.sessions = runner.sessions
+        self.session_id = run.session_id
+        self.current: AssistantMessage | None = None
+        self.processor: StepProcessor | None = None
+
+    # --- the loop -------------------------------------------------------------------------
+
+    async def loop(self) -> None:
+        step = 0
+        handled_user: str | None = None
+        while True:
+            entries = [MessageWithParts.model_validate(e) for e in self.sessions.messages(self.session_id)]
+            last_user = next((e for e in reversed(entries) if isinstance(e.info, UserMessage)), None)
+            if last_user is None:
+                return
+            last_done = next((e for e in reversed(entries) if isinstance(e.info, AssistantMessage)
+                              and e.info.time.completed), None)
+            if (last_done is not None and last_done.info.finish not in (None, "tool-calls", "unknown")
+                    and last_user.info.id < last_done.info.id):
+                return
+            if last_done is not None and last_done.info.error is not None and last_user.info.id < last_done.info.id:
+                return
+            step += 1
+            subtask = next((p for p in last_user.parts if isinstance(p, SubtaskPart)), None)
+            if subtask is not None and handled_user != last_user.info.id:
+                handled_user = last_user.info.id
+                await self._run_subtask(last_user, subtask)
+                continue
+            outcome = await self._step(entries, last_user, step)
+            if outcome == "stop":
+                return
+
+    async def _step(self, entries: list[MessageWithParts], user: MessageWithParts, step: int) -> str:
+        info = user.info
+        assert isinstance(info, UserMessage)
+        agent = self.app.agents.get(info.agent) or self.app.agents.default_agent()
+        model = self.app.provider.get(info.model.providerID, info.model.modelID)
+        max_steps = getattr(agent, "steps", None) or 0
+        last_step = bool(max_steps) and step >= max_steps
+        message = AssistantMessage(
+            id=new_id("msg"), sessionID=self.session_id, time=AssistantTime(created=now_ms()),
+            parentID=info.id, modelID=info.model.modelID, providerID=info.model.providerID,
+            mode=agent.name, agent=agent.name,
+            path=AssistantPath(cwd=str(self.app.root), root=str(self.app.root)),
+        )
+        self.current = message
+        self.sessions.update_message(message)
+        toolbox = ToolBox(self, agent, message, info)
+        chat = self._chat_messages(entries, model.info.ref, step)
+        system = build_system(getattr(agent, "prompt", None), self.app.root, model.info.ref,
+                              self.app.config.instructions, info.system)
+        if last_step:
+            chat.append({"role": "user", "content": MAX_STEPS_NOTE})
+        request = ChatRequest(
+            model=model.info,
+            messages=[{"role": "system", "content": "\n\n".join(system)}, *chat],
+            tools=[] if last_step else toolbox.specs(structured=info.format),
+            tool_choice=("required" if info.format and not last_step else None),
+            max_tokens=min(model.info.limit.output or 32000, 32000),
+            temperature=getattr(agent, "temperature", None),
+            top_p=getattr(agent, "top_p", None),
+        )
+        result = await self._process_with_retries(message, model, request, toolbox)
+        if result is None:
+            return "stop"
+        message.time.completed = now_ms()
+        if toolbox.structured is not None:
+            message.structured = toolbox.structured
+            message.finish = message.finish or "stop"
+            self.sessions.update_message(message)
+            return "stop"
+        if info.format and result.finish != "tool-calls":
+            message.error = StructuredOutputError(data=StructuredOutputData(
+                message="The model did not produce the requested structured output.", retries=0))
+        self.sessions.update_message(message)
+        if message.error is not None or result.blocked:
+            return "stop"
+        return "continue" if result.finish == "tool-calls" and not last_step else "stop"
+
+    def _chat_messages(self, entries: list[MessageWithParts], model_ref: str, step: int) -> list[dict[str, Any]]:
+        chat = to_model_messages(entries, model_ref)
+        if step <= 1:
+            return chat
+        # Users who wrote while the loop ran: wrap their words so the model treats them as news.
+        last_done = next((e.info.id for e in reversed(entries) if isinstance(e.info, AssistantMessage)
+                          and e.info.time.completed), "")
+        queued = [e for e in entries if isinstance(e.info, UserMessage) and e.info.id > last_done]
+        if not queued:
+            return chat
+        texts = {m["content"] for m in to_model_messages(queued, model_ref) if isinstance(m.get("content"), str)}
+        return [
+            {"role": "user", "content": QUEUED_REMINDER.format(text=m["content"])}
+            if m["role"] == "user" and m.get("content") in texts else m
+            for m in chat
+        ]
+
+    # --- one completion with retries --------------------------------------------------------
+
+    async def _process_with_retries(self, message, model, request, toolbox):
+        attempt = 0
+        while True:
+            processor = StepProcessor(self.sessions, message, model, toolbox.execute)
+            self.processor = processor
+            toolbox.processor = processor
+            try:
+                return await processor.run(request)
+            except ModelError as error:
+                processor.interrupt("Tool execution aborted")
+                attempt += 1
+                if error.retryable and attempt <= MAX_RETRIES:
+                    delay = retry_delay_ms(attempt, error)
+                    self.sessions.update_part(RetryPart(
+                        id=new_id("prt"), sessionID=self.session_id, messageID=message.id, attempt=attempt,
+                        error=message_error(error) if isinstance(message_error(error), APIError)
+                        else APIError(data=APIErrorData(message=error.message, isRetryable=True)),
+                        time=RetryTime(created=now_ms()),
+                    ))
+                    self.runner.set_status(self.session_id, {
+                        "type": "retry", "attempt": attempt, "message": error.message, "next": now_ms() + delay,
+                    })
+                    await asyncio.sleep(delay / 1000)
+                    self.runner.set_status(self.session_id, {"type": "busy"})
+                    continue
+                self._fail(message, error)
+                return None
+
+    def _fail(self, message: AssistantMessage, error: Exception) -> None:
+        message.error = message_error(error)
+        message.time.completed = now_ms()
+        self.sessions.update_message(message)
+        self.sessions.bus.publish(events.session_error(self.session_id, message.error.dump()))
+
+    # --- subtasks -----------------------------------------------------------------------------
+
+    async def _run_subtask(self, user: MessageWithParts, subtask: SubtaskPart) -> None:
+        """A subtask part from the user runs the task tool directly, recorded as a tool part."""
+        info = user.info
+        assert isinstance(info, UserMessage)
+        agent = self.app.agents.get(info.agent) or self.app.agents.default_agent()
+        message = AssistantMessage(
+            id=new_id("msg"), sessionID=self.session_id, time=AssistantTime(created=now_ms()),
+            parentID=info.id, modelID=info.model.modelID, providerID=info.model.providerID,
+            mode=agent.name, agent=agent.name,
+            path=AssistantPath(cwd=str(self.app.root), root=str(self.app.root)),
+        )
+        self.current = message
+        self.sessions.update_message(message)
+        toolbox = ToolBox(self, agent, message, info)
+        args = {"description": subtask.description, "prompt": subtask.prompt, "subagent_type": subtask.agent}
+        await toolbox.run_direct("task", args)
+        message.finish = "tool-calls"
+        message.time.completed = now_ms()
+        self.sessions.update_message(message)
+
+    # --- ending ---------------------------------------------------------------------------
+
+    def mark_aborted(self) -> None:
+        if self.processor is not None:
+            self.processor.interrupt("Tool execution aborted")
+        message = self.current
+        if message is not None and message.time.completed is None:
+            message.error = aborted()
+            message.time.completed = now_ms()
+            self.sessions.update_message(message)
+            self.sessions.bus.publish(events.session_error(self.session_id, message.error.dump()))
+
+    def mark_failed(self, exc: Exception) -> None:
+        if self.processor is not None:
+            self.processor.interrupt(f"Tool execution failed: {exc}")
+        message = self.current
+        if message is not None and message.time.completed is None:
+            self._fail(message, exc)
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,63 @@
+"""Session titles: the hidden ``title`` agent on the small model names a new root session."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from .llm import ChatRequest, ModelError, TextDelta
+
+log = logging.getLogger(__name__)
+
+TITLE_PROMPT = """\
+You name conversations. Reply with a title for the conversation the user is starting: one line,
+at most 50 characters, in the user's language, naming the task or topic. No quotes, no trailing
+punctuation, no explanation, nothing but the title."""
+
+MAX_TITLE = 100
+
+
+def clean_title(raw: str) -> str | None:
+    text = re.sub(r"<think>.*?(</think>|$)", "", raw, flags=re.DOTALL | re.IGNORECASE)
+    for line in text.splitlines():
+        line = line.strip().strip('"').strip("'").strip()
+        if line:
+            return line[: MAX_TITLE - 3] + "..." if len(line) > MAX_TITLE else line
+    return None
+
+
+def _small_model_ref(app: Any, fallback: tuple[str, str]) -> tuple[str, str]:
+    ref = app.config.small_model
+    if ref and "/" in ref:
+        provider, _, model = ref.partition("/")
+        return provider, model
+    return fallback
+
+
+async def generate_title(app: Any, session_id: str, user: Any, parts: list[Any]) -> None:
+    text = "\n".join(p.text for p in parts if getattr(p, "type", "") == "text" and not getattr(p, "synthetic", False))
+    if not text.strip():
+        return
+    agent = app.agents.get("title")
+    provider_id, model_id = _small_model_ref(app, (user.model.providerID, user.model.modelID))
+    try:
+        model = app.provider.get(provider_id, model_id)
+        request = ChatRequest(
+            model=model.info,
+            messages=[
+                {"role": "system", "content": (agent.prompt if agent is not None and agent.prompt else TITLE_PROMPT)},
+                {"role": "user", "content": f"Give a title to the conversation that starts with:\n{text[:4000]}"},
+            ],
+            max_tokens=200,
+        )
+        out = []
+        async for event in model.stream(request):
+            if isinstance(event, TextDelta):
+                out.append(event.text)
+    except (ModelError, Exception) as exc:  # a failed title only keeps the default one
+        log.warning("title generation failed for %s: %s", session_id, exc)
+        return
+    title = clean_title("".join(out))
+    if title and app.sessions.exists(session_id):
+        app.sessions.set_title(session_id, title)

@@ -1,0 +1,171 @@
+"""The tools offered in one step and how a call runs: permissions, doom-loop guard, services.
+
+Tools denied outright by the rules (a ``*`` deny) are not offered at all. Every ``ask`` goes to
+the permission broker with the merged ruleset: defaults and the agent's rules, then the config's
+``permission``, then the session's own rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .ids import new_id, now_ms
+from .llm import ToolSpec
+from .message import AssistantMessage, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
+from .processor import ToolBlocked
+from .tools.base import ToolContext
+
+if TYPE_CHECKING:
+    from .step import StepRunner
+
+STRUCTURED_TOOL = "StructuredOutput"
+DOOM_LOOP_THRESHOLD = 3
+
+
+class ToolBox:
+    def __init__(self, step: "StepRunner", agent: Any, message: AssistantMessage, user: UserMessage):
+        from . import permission
+        from .tools.registry import builtin_tools, tool_permission
+
+        self.step = step
+        self.app = step.app
+        self.agent = agent
+        self.message = message
+        self.user = user
+        self.processor: Any = None
+        self.structured: Any = None
+        self._permission = permission
+        self._tool_permission = tool_permission
+        session = self.app.sessions.get(message.sessionID)
+        config_rules = permission.from_config(self.app.config.permission) if self.app.config.permission else []
+        self.ruleset = [*agent.permission, *config_rules, *(session.permission or [])]
+        tools = builtin_tools()
+        disabled = permission.disabled_tools(list(tools), self.ruleset)
+        overrides = user.tools or {}
+        self.tools = {
+            tid: tool for tid, tool in tools.items()
+            if tid not in disabled and overrides.get(tid, True) and (tid != "invalid")
+        }
+        self.invalid = tools.get("invalid")
+
+    def specs(self, structured: dict[str, Any] | None = None) -> list[ToolSpec]:
+        services = self.services()
+        specs = []
+        for tid, tool in self.tools.items():
+            describe = getattr(tool, "describe", None)
+            description = describe(services) if callable(describe) else tool.description
+            specs.append(ToolSpec(name=tid, description=description, parameters=tool.parameters))
+        if structured:
+            schema = structured.get("schema") if structured.get("type") == "json_schema" else None
+            specs.append(ToolSpec(
+                name=STRUCTURED_TOOL,
+                description="Return your final answer by calling this tool with data matching its schema.",
+                parameters=schema or {"type": "object"},
+            ))
+        return specs
+
+    # --- services tools may use --------------------------------------------------------------
+
+    def services(self) -> dict[str, Any]:
+        sessions = self.app.sessions
+        sid = self.message.sessionID
+        return {
+            "set_todos": lambda todos: sessions.set_todos(sid, todos),
+            "get_todos": lambda: sessions.todos(sid),
+            "run_subagent": self._run_subagent,
+            "subagents": [
+                {"name": a.name, "description": a.description or ""}
+                for a in self.app.agents.list() if a.mode in ("subagent", "all") and not a.hidden
+            ],
+            "data_dir": str(self.app.data_dir),
+            # Loopback and private hosts are refused by webfetch unless the config allows them.
+            "allow_private_network": bool((self.app.config.model_extra or {}).get("allowPrivateNetwork")),
+            "root": str(self.app.root),
+        }
+
+    async def _run_subagent(self, *, agent: str, prompt: str, description: str,
+                            task_id: str | None = None, command: str | None = None) -> dict[str, Any]:
+        from .prompt import PromptInput
+
+        sessions = self.app.sessions
+        if self.app.agents.get(agent) is None:
+            raise ValueError(f"unknown subagent {agent!r}")
+        child = sessions.get(task_id) if task_id and sessions.exists(task_id) else None
+        if child is None:
+            child = sessions.create(parent_id=self.message.sessionID, title=f"{description} (@{agent} subagent)")
+        result = await self.app.runner.prompt(child.id, PromptInput(
+            parts=[{"type": "text", "text": prompt}], agent=agent,
+            model={"providerID": self.message.providerID, "modelID": self.message.modelID},
+        ))
+        text = "\n".join(p.text for p in result.parts if getattr(p, "type", "") == "text" and p.text)
+        return {"session_id": child.id, "text": text}
+
+    # --- running one call -----------------------------------------------------------------
+
+    async def _ask(self, part: ToolPart, permission: str, patterns: list[str], always: list[str] | None = None,
+                   metadata: dict[str, Any] | None = None) -> None:
+        await self.app.permissions.ask(
+            session_id=self.message.sessionID, permission=permission, patterns=list(patterns),
+            always=list(always or []), metadata=metadata or {},
+            tool={"messageID": self.message.id, "callID": part.callID}, ruleset=self.ruleset,
+        )
+
+    def _is_doom_loop(self, part: ToolPart, args: dict[str, Any]) -> bool:
+        entry = self.app.sessions.store.get_message(self.message.sessionID, self.message.id)
+        previous = [p for p in (entry or {}).get("parts", []) if p.get("type") == "tool" and p["id"] != part.id]
+        recent = previous[-(DOOM_LOOP_THRESHOLD - 1):]
+        return len(recent) == DOOM_LOOP_THRESHOLD - 1 and all(
+            p["tool"] == part.tool and p["state"].get("input") == args for p in recent
+        )
+
+    async def execute(self, part: ToolPart, args: dict[str, Any]) -> tuple[str, str, dict[str, Any], Any]:
+        from .permission import PermissionRejected
+
+        if part.tool == STRUCTURED_TOOL:
+            self.structured = args
+            return "Structured output", "The structured output was recorded.", {}, None
+        tool = self.tools.get(part.tool)
+        if tool is None:
+            if self.invalid is None:
+                raise ValueError(f"unknown tool {part.tool!r}")
+            args = {"tool": part.tool, "error": f"there is no tool named {part.tool!r}; "
+                    f"available: {', '.join(sorted(self.tools))}"}
+            part.tool, tool = "invalid", self.invalid
+        try:
+            if self._is_doom_loop(part, args):
+                await self._ask(part, "doom_loop", [part.tool], [part.tool], {"tool": part.tool, "input": args})
+            ctx = ToolContext(
+                session_id=self.message.sessionID, message_id=self.message.id, call_id=part.callID,
+                agent=self.agent.name, workspace=self.app.workspace, abort=self.step.run.abort,
+                ask=lambda permission, patterns, always=None, metadata=None: self._ask(
+                    part, permission, patterns, always, metadata),
+                update=lambda title, metadata: self.processor.update_running(part, title, metadata),
+                services=self.services(),
+            )
+            result = await tool.execute(args, ctx)
+        except PermissionRejected as exc:
+            feedback = getattr(exc, "feedback", None)
+            text = str(exc) if not feedback else f"{exc}\nThe user said: {feedback}"
+            raise ToolBlocked(text) from exc
+        return result.title, result.output, result.metadata, _attachments(result.attachments, part)
+
+    async def run_direct(self, tool_id: str, args: dict[str, Any]) -> None:
+        """Run a tool without the model asking for it (subtask parts)."""
+        from .processor import StepProcessor
+
+        part = ToolPart(id=new_id("prt"), sessionID=self.message.sessionID, messageID=self.message.id,
+                        callID=f"call_{new_id('tool')[5:]}", tool=tool_id,
+                        state=ToolStateRunning(input=args, time=ToolTimeStart(start=now_ms())))
+        processor = StepProcessor(self.app.sessions, self.message, None, self.execute)  # type: ignore[arg-type]
+        self.processor = processor
+        processor.tools[0] = part
+        self.app.sessions.update_part(part)
+        await processor._execute(part, args)
+
+
+def _attachments(items: list[dict[str, Any]] | None, part: ToolPart) -> list[dict[str, Any]] | None:
+    if not items:
+        return None
+    return [{**a, "id": new_id("prt"), "sessionID": part.sessionID, "messageID": part.messageID,
+             "type": "file"} for a in items]
+

@@ -1,0 +1,61 @@
+"""Asking the user through the editor's own UI when the client does not answer asks itself.
+
+Without ``permissionUI`` each ``permission.asked`` becomes a ``window/showMessageRequest`` with
+Allow once / Always allow / Reject. A dismissed prompt or a failed request is a reject.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from ..core.events import Event
+
+if TYPE_CHECKING:
+    from .server import OpencodeServer
+
+log = logging.getLogger(__name__)
+
+ACTIONS = {"Allow once": "once", "Always allow": "always", "Reject": "reject"}
+
+
+def ask_text(request: dict[str, Any]) -> str:
+    patterns = ", ".join(request.get("patterns") or []) or "*"
+    return f"opencode wants permission for {request.get('permission')}: {patterns}"
+
+
+class PermissionPrompter:
+    def __init__(self, ls: "OpencodeServer"):
+        self.ls = ls
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def enabled(self) -> bool:
+        return not bool(self.ls.app and self.ls.app.config.permission_ui)
+
+    def on_event(self, event: Event) -> None:
+        if event.type != "permission.asked" or not self.enabled():
+            return
+        task = asyncio.ensure_future(self._ask(event.properties))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _ask(self, request: dict[str, Any]) -> None:
+        reply = "reject"
+        try:
+            choice = await self.ls.window_show_message_request_async(types.ShowMessageRequestParams(
+                type=types.MessageType.Warning,
+                message=ask_text(request),
+                actions=[types.MessageActionItem(title=t) for t in ACTIONS],
+            ))
+            if choice is not None:
+                title = choice.title if hasattr(choice, "title") else (choice or {}).get("title")
+                reply = ACTIONS.get(title, "reject")
+        except Exception as exc:  # no answer is a no
+            log.info("permission prompt failed, rejecting: %s", exc)
+        try:
+            self.ls.app.permissions.reply(request["id"], reply)
+        except Exception as exc:  # already answered elsewhere (e.g. by an "always" reply)
+            log.info("permission %s not replied: %s", request.get("id"), exc)

@@ -1,0 +1,91 @@
+"""Registering custom methods: parse params, call a thin handler, map errors to JSON-RPC codes.
+
+A handler that fails for an unexpected reason answers that one request with an internal error;
+the server keeps serving (features fail alone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from typing import TYPE_CHECKING, Any, Callable
+
+from pydantic import BaseModel
+from pygls.exceptions import JsonRpcException
+
+from ..core.errors import BusyError, InvalidInputError, NotFoundError
+from . import methods
+from .params import Params, parse
+
+if TYPE_CHECKING:
+    from .server import OpencodeServer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Any]
+_REGISTRY: list[tuple[str, type[Params], Handler]] = []
+
+
+def method(name: str, params_model: type[Params]) -> Callable[[Handler], Handler]:
+    """Mark ``fn(ls, params)`` as the handler of custom request ``name``."""
+
+    def decorate(fn: Handler) -> Handler:
+        _REGISTRY.append((name, params_model, fn))
+        return fn
+
+    return decorate
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        dump = getattr(value, "dump", None)
+        return dump() if dump else value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
+
+
+def rpc_error(exc: Exception) -> JsonRpcException:
+    if isinstance(exc, JsonRpcException):
+        return exc
+    if isinstance(exc, NotFoundError):
+        return JsonRpcException(message=str(exc), code=methods.NOT_FOUND)
+    if isinstance(exc, BusyError):
+        return JsonRpcException(message=str(exc), code=methods.SESSION_BUSY)
+    if isinstance(exc, InvalidInputError):
+        return JsonRpcException(message=str(exc), code=methods.INVALID_PARAMS, data={"field": exc.field})
+    log.exception("request failed")
+    return JsonRpcException(message=f"internal error: {type(exc).__name__}: {exc}", code=-32603)
+
+
+def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handler) -> Handler:
+    @functools.wraps(fn)
+    async def handler(raw: Any) -> Any:
+        try:
+            params = parse(params_model, raw)
+            ls.require_ready()
+            result = fn(ls, params)
+            if inspect.isawaitable(result):
+                result = await result
+            return to_json(result)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise rpc_error(exc) from exc
+
+    return handler
+
+
+def install(ls: "OpencodeServer") -> list[str]:
+    """Register every handler declared with ``@method``; returns the method names."""
+    from . import handlers  # noqa: F401  (importing declares the handlers)
+
+    names = []
+    for name, params_model, fn in _REGISTRY:
+        ls.feature(name)(_wrap(ls, name, params_model, fn))
+        names.append(name)
+    return names

@@ -1,0 +1,179 @@
+"""The language server object and its lifecycle (initialize, configuration, shutdown).
+
+One ``OpencodeServer``; every custom method is a thin handler in ``lsp/handlers``. Nothing on the
+``initialize`` path imports litellm: the provider warms up in a background thread afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import to_fs_path
+
+from .. import __version__
+from ..core.events import Event
+from . import methods as m
+
+log = logging.getLogger(__name__)
+
+
+class OpencodeProtocol(LanguageServerProtocol):
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        result = yield from super().lsp_initialize(params)
+        result.capabilities.experimental = {
+            "opencode": {"version": __version__, "methods": sorted(self._server.custom_methods)}
+        }
+        return result
+
+
+class OpencodeServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "opencode-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=OpencodeProtocol,
+        )
+        self.app: Any = None  # opencode_lsp.app.App, built at initialize
+        self.init_options: dict[str, Any] = {}
+        self.editor_settings: dict[str, Any] = {}
+        self.custom_methods: list[str] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.progress_sessions: dict[Any, str] = {}  # work-done token -> session it streams
+
+    # --- helpers for handlers ---------------------------------------------------------------
+
+    def require_ready(self) -> None:
+        if self.app is None:
+            raise JsonRpcException(message="server not initialized", code=-32002)
+
+    @property
+    def wants_events(self) -> bool:
+        return bool(self.app and self.app.config.events)
+
+    def client_can_apply_edit(self) -> bool:
+        caps = self.client_capabilities
+        return bool(caps and caps.workspace and caps.workspace.apply_edit)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # Request errors already reach the client in the response; don't pop a message too.
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+
+    def notify_event(self, event: Event) -> None:
+        """Forward a bus event as ``opencode/event`` (from any thread)."""
+        if not self.wants_events:
+            return
+        self.send_soon(m.EVENT_NOTIFICATION, event.dump())
+
+    def send_soon(self, method: str, params: Any) -> None:
+        loop = self.loop
+        if loop is not None and threading.get_ident() != getattr(self, "_loop_thread", None):
+            loop.call_soon_threadsafe(self.protocol.notify, method, params)
+        else:
+            self.protocol.notify(method, params)
+
+    # --- workspace ----------------------------------------------------------------------------
+
+    def workspace_root(self, params: types.InitializeParams) -> Path:
+        if params.workspace_folders:
+            return Path(to_fs_path(params.workspace_folders[0].uri) or ".").resolve()
+        if params.root_uri:
+            return Path(to_fs_path(params.root_uri) or ".").resolve()
+        if params.root_path:
+            return Path(params.root_path).resolve()
+        return Path.cwd().resolve()
+
+    def build_app(self, root: Path) -> None:
+        from ..app import App  # the composition root: store, core services, providers
+
+        settings = {**self.init_options, **self.editor_settings}
+        self.app = App.create(root, settings, server=self)
+        self.app.bus.subscribe(self.notify_event)
+        from .permission_ui import PermissionPrompter
+
+        self.permission_prompter = PermissionPrompter(self)
+        self.app.bus.subscribe(self.permission_prompter.on_event)
+
+    def reload_settings(self, settings: dict[str, Any]) -> None:
+        self.editor_settings = settings
+        if self.app is not None:
+            self.app.reload_config({**self.init_options, **self.editor_settings})
+
+
+server = OpencodeServer()
+
+
+@server.feature(types.INITIALIZE)
+def on_initialize(ls: OpencodeServer, params: types.InitializeParams) -> None:
+    ls.loop = asyncio.get_running_loop() if _has_running_loop() else None
+    ls._loop_thread = threading.get_ident()
+    options = params.initialization_options
+    ls.init_options = options if isinstance(options, dict) else {}
+    ls.build_app(ls.workspace_root(params))
+
+
+def _has_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        return False
+
+
+@server.feature(types.INITIALIZED)
+async def on_initialized(ls: OpencodeServer, params: types.InitializedParams) -> None:
+    ls.app.warm_up()
+    caps = ls.client_capabilities
+    if caps and caps.workspace and caps.workspace.configuration:
+        try:
+            result = await asyncio.wait_for(
+                ls.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section="opencode")])
+                ),
+                timeout=5,
+            )
+        except Exception as exc:  # an editor without the section, or no answer
+            log.info("workspace/configuration not available: %s", exc)
+            return
+        if result and isinstance(result[0], dict):
+            ls.reload_settings(result[0])
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+def on_did_change_configuration(ls: OpencodeServer, params: types.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict):
+        section = settings.get("opencode", settings)
+        if isinstance(section, dict):
+            ls.reload_settings(section)
+
+
+@server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
+async def on_progress_cancel(ls: OpencodeServer, params: types.WorkDoneProgressCancelParams) -> None:
+    session_id = ls.progress_sessions.get(params.token)
+    if session_id is not None and ls.app is not None:
+        await ls.app.runner.abort(session_id)
+
+
+@server.feature(types.SHUTDOWN)
+async def on_shutdown(ls: OpencodeServer, params: Any) -> None:
+    if ls.app is not None:
+        await ls.app.shutdown()
+
+
+def create_server() -> OpencodeServer:
+    from . import rpc
+
+    if not server.custom_methods:
+        server.custom_methods = rpc.install(server)
+    return server
