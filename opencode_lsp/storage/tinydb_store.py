@@ -1,0 +1,259 @@
+"""The workspace store on disk: a TinyDB index plus one TinyDB file per session.
+
+Layout under ``root``::
+
+    index.json              tables "sessions", "todos", "approvals"
+    sessions/<ses_id>.json  tables "messages", "parts", keyed by OpenCode id
+    .lock                   cross-process lock taken by every mutation
+
+Writing a part rewrites only that session's file, so its cost follows the size of one session,
+not the workspace's history. Two server processes (say VS Code and Neovim on one folder) can
+share a root: each mutation is a read-modify-write under ``.lock`` that first refreshes the file
+from disk, and readers never need the lock because files are only ever replaced atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from filelock import FileLock
+
+from ..core.errors import InvalidInputError
+from ..core.store import Record
+from .errors import StorageError
+from .files import fsync_dir
+from .json_storage import JSONFileDB
+from .records import approval_key, assemble, check_id, clone, message_entry, record_id
+
+_INDEX = "index.json"
+_SESSIONS_DIR = "sessions"
+
+
+class TinyDBStore:
+    """The :class:`~opencode_lsp.core.store.Store` of one workspace, kept in ``root``.
+
+    ``put_part(..., durable=False)`` keeps the part in memory (so a streaming run does not write
+    per delta) until the next durable write to the same session, ``flush()`` or ``close()``.
+    Every other call is on disk when it returns. Thread-safe within a process.
+    """
+
+    def __init__(self, root: Path, *, open_session_files: int = 64):
+        self.root = Path(root)
+        self._sessions_dir = self.root / _SESSIONS_DIR
+        try:
+            self._sessions_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create store directory {self._sessions_dir}: {exc}",
+                               self._sessions_dir) from exc
+        self._file_lock = FileLock(str(self.root / ".lock"))
+        self._guard = threading.RLock()
+        self._index = JSONFileDB(self.root / _INDEX, self._file_lock)
+        # Session files stay parsed in memory, least recently used dropped beyond the limit
+        # (each cached file also holds one descriptor open).
+        self._session_files: OrderedDict[str, JSONFileDB] = OrderedDict()
+        self._open_limit = max(1, open_session_files)
+        self._pending: dict[str, dict[str, Record]] = {}
+        self._closed = False
+
+    # --- sessions -------------------------------------------------------------------------
+
+    def get_session(self, session_id: str) -> Record | None:
+        with self._guard:
+            record = self._index.file.snapshot().get("sessions", {}).get(session_id)
+            return clone(record) if record is not None else None
+
+    def list_sessions(self) -> list[Record]:
+        # Straight from the cached dict: going through TinyDB's query layer would build a
+        # Document per record on every call.
+        with self._guard:
+            sessions = self._index.file.snapshot().get("sessions", {})
+            return clone([sessions[key] for key in sorted(sessions)])
+
+    def put_session(self, info: Record) -> None:
+        session_id = record_id(info)
+        clean = clone(info)
+        with self._guard, self._index.file.transaction():
+            self._index.id_table("sessions").put(session_id, clean)
+
+    def delete_session(self, session_id: str) -> None:
+        check_id(session_id, "sessionID")
+        with self._guard, self._file_lock:
+            self._pending.pop(session_id, None)
+            db = self._session_files.pop(session_id, None)
+            if db is not None:
+                db.close()
+            # The file goes first: should we die between the two steps, the session is still
+            # listed (and can be deleted again) instead of leaving an invisible orphan file.
+            path = self._session_path(session_id)
+            try:
+                path.unlink(missing_ok=True)
+                fsync_dir(path.parent)
+            except OSError as exc:
+                raise StorageError(f"cannot delete {path}: {exc.strerror or exc}", path) from exc
+            with self._index.file.transaction():
+                self._index.id_table("sessions").delete([session_id])
+                self._index.id_table("todos").delete([session_id])
+
+    # --- messages and parts -----------------------------------------------------------------
+
+    def list_messages(self, session_id: str) -> list[Record]:
+        with self._guard:
+            messages, parts = self._session_view(session_id)
+            return clone(assemble(messages, parts))
+
+    def get_message(self, session_id: str, message_id: str) -> Record | None:
+        with self._guard:
+            messages, parts = self._session_view(session_id)
+            message = messages.get(message_id)
+            if message is None:
+                return None
+            return clone(message_entry(message, parts.values()))
+
+    def put_message(self, session_id: str, info: Record) -> None:
+        message_id = record_id(info)
+        clean = clone(info)
+        with self._guard:
+            self._mutate_session(session_id, lambda db: db.id_table("messages").put(message_id, clean))
+
+    def delete_message(self, session_id: str, message_id: str) -> None:
+        with self._guard:
+            pending = self._pending.get(session_id, {})
+            for part_id in [k for k, p in pending.items() if p.get("messageID") == message_id]:
+                del pending[part_id]
+
+            def remove(db: JSONFileDB) -> None:
+                parts = db.file.read().get("parts", {})
+                doomed = [k for k, p in parts.items() if p.get("messageID") == message_id]
+                db.id_table("parts").delete(doomed)
+                db.id_table("messages").delete([message_id])
+
+            self._mutate_session(session_id, remove)
+
+    def put_part(self, session_id: str, part: Record, *, durable: bool = True) -> None:
+        check_id(session_id, "sessionID")
+        part_id = record_id(part)
+        record_id(part, "messageID")
+        clean = clone(part)
+        with self._guard:
+            if not durable:
+                self._pending.setdefault(session_id, {})[part_id] = clean
+                return
+            self._pending.get(session_id, {}).pop(part_id, None)
+            self._mutate_session(session_id, lambda db: db.id_table("parts").put(part_id, clean))
+
+    def delete_part(self, session_id: str, message_id: str, part_id: str) -> None:
+        with self._guard:
+            pending = self._pending.get(session_id, {})
+            if pending.get(part_id, {}).get("messageID") == message_id:
+                del pending[part_id]
+
+            def remove(db: JSONFileDB) -> None:
+                part = db.file.read().get("parts", {}).get(part_id)
+                if part is not None and part.get("messageID") == message_id:
+                    db.id_table("parts").delete([part_id])
+
+            self._mutate_session(session_id, remove)
+
+    # --- todos and approvals ----------------------------------------------------------------
+
+    def get_todos(self, session_id: str) -> list[Record]:
+        with self._guard:
+            record = self._index.file.snapshot().get("todos", {}).get(session_id)
+            return clone(record["todos"]) if record is not None else []
+
+    def put_todos(self, session_id: str, todos: list[Record]) -> None:
+        check_id(session_id, "sessionID")
+        clean = clone(list(todos))
+        with self._guard, self._index.file.transaction():
+            table = self._index.id_table("todos")
+            if clean:
+                table.put(session_id, {"sessionID": session_id, "todos": clean})
+            else:
+                table.delete([session_id])
+
+    def list_approvals(self) -> list[Record]:
+        with self._guard:
+            return clone(list(self._index.file.snapshot().get("approvals", {}).values()))
+
+    def add_approval(self, rule: Record) -> None:
+        if not isinstance(rule, Mapping):
+            raise InvalidInputError("an approval rule must be an object", "rule")
+        clean = clone(rule)
+        key = approval_key(clean)
+        with self._guard, self._index.file.transaction() as data:
+            if key not in data.get("approvals", {}):
+                self._index.id_table("approvals").put(key, clean)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write every part held back by ``durable=False`` calls."""
+        with self._guard:
+            for session_id in list(self._pending):
+                if self._pending.get(session_id):
+                    self._mutate_session(session_id, lambda db: None)
+                else:
+                    self._pending.pop(session_id, None)
+
+    def close(self) -> None:
+        with self._guard:
+            if self._closed:
+                return
+            self.flush()
+            for db in self._session_files.values():
+                db.close()
+            self._session_files.clear()
+            self._index.close()
+            self._closed = True
+
+    def __enter__(self) -> TinyDBStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _session_path(self, session_id: str) -> Path:
+        return self._sessions_dir / f"{check_id(session_id, 'sessionID')}.json"
+
+    def _session_db(self, session_id: str) -> JSONFileDB:
+        db = self._session_files.get(session_id)
+        if db is not None:
+            self._session_files.move_to_end(session_id)
+            return db
+        db = JSONFileDB(self._session_path(session_id), self._file_lock)
+        self._session_files[session_id] = db
+        while len(self._session_files) > self._open_limit:
+            _, evicted = self._session_files.popitem(last=False)
+            evicted.close()
+        return db
+
+    def _session_view(self, session_id: str) -> tuple[dict[str, Record], dict[str, Record]]:
+        """Messages and parts as this process sees them: the file plus parts held in memory."""
+        data = self._session_db(session_id).file.snapshot()
+        messages = data.get("messages", {})
+        parts = data.get("parts", {})
+        pending = self._pending.get(session_id)
+        if pending:
+            parts = {**parts, **pending}
+        return messages, parts
+
+    def _mutate_session(self, session_id: str, change: Callable[[JSONFileDB], None]) -> None:
+        """One locked read-modify-write of a session file, carrying the held-back parts along.
+
+        The held-back parts are forgotten only once the write succeeded, so a failed write
+        loses nothing that is still in memory.
+        """
+        db = self._session_db(session_id)
+        pending = self._pending.get(session_id)
+        with db.file.transaction():
+            if pending:
+                db.id_table("parts").put_many(pending)
+            change(db)
+        if pending:
+            self._pending.pop(session_id, None)
