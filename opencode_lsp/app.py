@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class App:
-    def __init__(self, root: Path, config: Config, store: Any, *, server: Any = None, provider: Any = None):
+    def __init__(self, root: Path, config: Config, store: Any, *, server: Any = None, provider: Any = None,
+                 workspace: Any = None, data_dir: Path | None = None):
         from .core.agent import AgentRegistry
         from .core.permission import PermissionBroker
         from .core.prompt import SessionRunner
@@ -37,6 +38,13 @@ class App:
 
             provider = LitellmProvider(self.provider_config())
         self.provider = provider
+        if workspace is None:
+            from .core.workspace import DiskWorkspace
+
+            workspace = DiskWorkspace(root)
+        self.workspace = workspace
+        # Where tools keep large outputs they truncated, beside the store, never in the repo.
+        self.data_dir = data_dir or root / ".opencode-lsp"
         self.runner = SessionRunner(self)
 
     @classmethod
@@ -44,8 +52,15 @@ class App:
         from .storage import TinyDBStore, default_store_root
 
         config = load_config(root, settings)
-        store = TinyDBStore(default_store_root(root, config.storage.path))
-        return cls(root, config, store, server=server, provider=provider)
+        store_root = default_store_root(root, config.storage.path)
+        store = TinyDBStore(store_root)
+        workspace = None
+        if server is not None:
+            from .lsp.editor_workspace import EditorWorkspace
+
+            workspace = EditorWorkspace(server, root)
+        return cls(root, config, store, server=server, provider=provider, workspace=workspace,
+                   data_dir=store_root / "data")
 
     def opencode_config(self) -> dict[str, Any]:
         """The config in OpenCode's own file shape (``agent`` is the map of agent configs)."""

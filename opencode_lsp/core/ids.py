@@ -47,15 +47,6 @@ def new_id(prefix: Prefix, *, now_ms: int | None = None) -> str:
     return f"{prefix}_{value & _MASK48:012x}{_random_base62(14)}"
 
 
-def timestamp_of(identifier: str) -> int:
-    """Milliseconds encoded in an ascending id (approximate for descending ones)."""
-    prefix, _, rest = identifier.partition("_")
-    value = int(rest[:12], 16)
-    if prefix in _DESCENDING:
-        value = ~value & _MASK48
-    return value // 0x1000
-
-
 _ADJECTIVES = (
     "amber", "brave", "calm", "clever", "cosmic", "crisp", "daring", "eager", "gentle", "golden",
     "happy", "hidden", "jolly", "keen", "lively", "lucky", "mellow", "nimble", "quiet", "rapid",

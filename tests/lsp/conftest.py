@@ -1,0 +1,112 @@
+"""One pytest-lsp client fixture, run against VS Code-like and Neovim-like capability profiles.
+
+The real server runs over stdio in a subprocess. Each test gets its own workspace folder and its
+own store directory (through initializationOptions), so tests never share state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+PROFILES = ["visual-studio-code", "neovim"]
+
+SERVER_ENV = {
+    **os.environ,
+    "OPENCODE_LSP_NO_GLOBAL_CONFIG": "1",
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+class Recorder:
+    """Raw ``$/progress`` values and ``opencode/event`` notifications, as the plugins see them."""
+
+    def __init__(self) -> None:
+        self.progress: dict[Any, list[dict[str, Any]]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.changed = asyncio.Event()
+
+    def reports(self, token: Any) -> list[dict[str, Any]]:
+        return self.progress.get(token, [])
+
+    def events_of(self, token: Any) -> list[dict[str, Any]]:
+        return [v["event"] for v in self.reports(token) if v.get("kind") == "report"]
+
+    async def wait_for(self, predicate, timeout: float = 20.0) -> Any:
+        async def poll():
+            while True:
+                found = predicate()
+                if found:
+                    return found
+                self.changed.clear()
+                await self.changed.wait()
+
+        return await asyncio.wait_for(poll(), timeout)
+
+
+def attach_recorder(client: LanguageClient) -> Recorder:
+    recorder = Recorder()
+    features = client.protocol.fm.features
+    original_progress = features[types.PROGRESS]
+
+    def on_progress(params: Any) -> None:
+        value = params.value if hasattr(params, "value") else params["value"]
+        token = params.token if hasattr(params, "token") else params["token"]
+        if isinstance(value, dict):
+            recorder.progress.setdefault(token, []).append(value)
+            recorder.changed.set()
+        original_progress(params)
+
+    def on_event(params: Any) -> None:
+        recorder.events.append(params if isinstance(params, dict) else dict(params))
+        recorder.changed.set()
+
+    features[types.PROGRESS] = on_progress
+    features["opencode/event"] = on_event
+    return recorder
+
+
+def init_params(profile: str, root: Path, options: dict[str, Any]) -> types.InitializeParams:
+    return types.InitializeParams(
+        capabilities=client_capabilities(profile),
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        initialization_options=options,
+    )
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "hello.py").write_text('print("hi")\n')
+    return root
+
+
+@pytest.fixture
+def init_options(tmp_path: Path) -> dict[str, Any]:
+    """initializationOptions; tests extend it (e.g. with a model) before the client starts."""
+    return {"storage": {"path": str(tmp_path / "store")}, "events": True}
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "opencode_lsp"], server_env=SERVER_ENV),
+    params=PROFILES,
+)
+async def client(lsp_client: LanguageClient, request, workspace: Path, init_options: dict[str, Any]):
+    lsp_client.recorder = attach_recorder(lsp_client)
+    lsp_client.init_result = await lsp_client.initialize_session(init_params(request.param, workspace, init_options))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def call(client: LanguageClient, method: str, params: Any = None) -> Any:
+    return await client.protocol.send_request_async(method, params)
