@@ -58,6 +58,7 @@ class TinyDBStore:
         self._open_limit = max(1, open_session_files)
         self._pending: dict[str, dict[str, Record]] = {}
         self._closed = False
+        self._remove_stale_temp_files()
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -217,6 +218,17 @@ class TinyDBStore:
         self.close()
 
     # --- internals ------------------------------------------------------------------------------
+
+    def _remove_stale_temp_files(self) -> None:
+        """Delete temp files a killed writer left behind.
+
+        Every write happens under the file lock, so while we hold it no live process can be
+        in the middle of one: any temp file we see belongs to a writer that died.
+        """
+        with self._file_lock:
+            for directory in (self.root, self._sessions_dir):
+                for leftover in directory.glob(".*.json.*.tmp"):
+                    leftover.unlink(missing_ok=True)
 
     def _session_path(self, session_id: str) -> Path:
         return self._sessions_dir / f"{check_id(session_id, 'sessionID')}.json"
