@@ -6,6 +6,8 @@ import asyncio
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opencode_lsp.core.errors import InvalidInputError
 from opencode_lsp.core.events import Bus, Event
@@ -52,6 +54,15 @@ def rule(permission: str, pattern: str, action: str) -> PermissionRule:
 )
 def test_wildcard(text: str, pattern: str, expected: bool) -> None:
     assert wildcard_match(text, pattern) is expected
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="*?\\")))
+def test_literal_patterns_match_only_themselves(text: str) -> None:
+    assert wildcard_match(text, text)
+    assert wildcard_match(text, "*")
+    assert not wildcard_match(text + "x", text)
+    assert wildcard_match(text + " more words", text + " *")
+    assert wildcard_match(text, text + " *")
 
 
 # --- evaluate ---------------------------------------------------------------------------
