@@ -1,11 +1,13 @@
 """The composition root: one workspace's store, bus, core services and model provider.
 
 The LSP server builds one ``App`` at ``initialize``. Only here do the pure core, the TinyDB store
-and the litellm provider meet.
+and the litellm provider meet. The provider, the workspace and the runner are built on first use
+so that ``initialize`` imports as little as possible.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -23,7 +25,6 @@ class App:
                  workspace: Any = None, data_dir: Path | None = None):
         from .core.agent import AgentRegistry
         from .core.permission import PermissionBroker
-        from .core.prompt import SessionRunner
 
         self.root = root
         self.config = config
@@ -33,19 +34,12 @@ class App:
         self.sessions = SessionManager(store, self.bus, str(root))
         self.agents = AgentRegistry(self.opencode_config(), root)
         self.permissions = PermissionBroker(self.bus, store.list_approvals, store.add_approval)
-        if provider is None:
-            from .providers import LitellmProvider
-
-            provider = LitellmProvider(self.provider_config())
-        self.provider = provider
-        if workspace is None:
-            from .core.workspace import DiskWorkspace
-
-            workspace = DiskWorkspace(root)
-        self.workspace = workspace
-        # Where tools keep large outputs they truncated, beside the store, never in the repo.
+        if provider is not None:
+            self.provider = provider
+        if workspace is not None:
+            self.workspace = workspace
+        # Where tools keep large outputs they truncated: beside the store, never in the repo.
         self.data_dir = data_dir or root / ".opencode-lsp"
-        self.runner = SessionRunner(self)
 
     @classmethod
     def create(cls, root: Path, settings: dict[str, Any], *, server: Any = None, provider: Any = None) -> "App":
@@ -54,13 +48,30 @@ class App:
         config = load_config(root, settings)
         store_root = default_store_root(root, config.storage.path)
         store = TinyDBStore(store_root)
-        workspace = None
-        if server is not None:
+        return cls(root, config, store, server=server, provider=provider, data_dir=store_root / "data")
+
+    @functools.cached_property
+    def provider(self) -> Any:
+        from .providers import LitellmProvider
+
+        return LitellmProvider(self.provider_config())
+
+    @functools.cached_property
+    def workspace(self) -> Any:
+        """What tools see: the editor's buffers when served over LSP, else the disk."""
+        if self.server is not None:
             from .lsp.editor_workspace import EditorWorkspace
 
-            workspace = EditorWorkspace(server, root)
-        return cls(root, config, store, server=server, provider=provider, workspace=workspace,
-                   data_dir=store_root / "data")
+            return EditorWorkspace(self.server, self.root)
+        from .core.workspace import DiskWorkspace
+
+        return DiskWorkspace(self.root)
+
+    @functools.cached_property
+    def runner(self) -> Any:
+        from .core.prompt import SessionRunner
+
+        return SessionRunner(self)
 
     def opencode_config(self) -> dict[str, Any]:
         """The config in OpenCode's own file shape (``agent`` is the map of agent configs)."""
@@ -78,16 +89,30 @@ class App:
 
         self.config = load_config(self.root, settings)
         self.agents = AgentRegistry(self.opencode_config(), self.root)
-        reconfigure = getattr(self.provider, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(self.provider_config())
+        if "provider" in self.__dict__:
+            reconfigure = getattr(self.provider, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(self.provider_config())
+            else:
+                del self.__dict__["provider"]  # rebuilt from the new config on next use
 
     def warm_up(self) -> None:
         """Import the LLM library off the request path so the first prompt does not pay for it."""
-        warm = getattr(self.provider, "warm_up", None)
-        if warm is not None:
-            threading.Thread(target=warm, name="opencode-warm-up", daemon=True).start()
+
+        def warm() -> None:
+            try:
+                getattr(self.provider, "warm_up", lambda: None)()
+            except Exception:  # warming is an optimisation; the first prompt reports real errors
+                log.exception("provider warm-up failed")
+
+        threading.Thread(target=warm, name="opencode-warm-up", daemon=True).start()
+
+    async def abort_tree(self, session_id: str) -> None:
+        """Stop runs of a session and its children; nothing to do before any run started."""
+        if "runner" in self.__dict__:
+            await self.runner.abort_tree(session_id)
 
     async def shutdown(self) -> None:
-        await self.runner.abort_all()
+        if "runner" in self.__dict__:
+            await self.runner.abort_all()
         self.store.flush()

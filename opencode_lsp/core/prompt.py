@@ -19,20 +19,9 @@ from .message import MessageWithParts, ModelRef, UserMessage
 from .session import SessionManager, is_default_title
 from .step import StepRunner
 from .title import generate_title
-from .user_input import build_user_message
+from .user_input import PromptInput, build_user_message
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PromptInput:
-    parts: list[dict[str, Any]]
-    agent: str | None = None
-    model: dict[str, str] | None = None
-    no_reply: bool = False
-    format: dict[str, Any] | None = None
-    system: str | None = None
-    message_id: str | None = None
 
 
 @dataclass

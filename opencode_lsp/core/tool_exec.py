@@ -85,7 +85,7 @@ class ToolBox:
 
     async def _run_subagent(self, *, agent: str, prompt: str, description: str,
                             task_id: str | None = None, command: str | None = None) -> dict[str, Any]:
-        from .prompt import PromptInput
+        from .user_input import PromptInput
 
         sessions = self.app.sessions
         if self.app.agents.get(agent) is None:

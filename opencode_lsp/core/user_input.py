@@ -8,6 +8,7 @@ editor buffers win over the disk copy because reading goes through the workspace
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,19 @@ from .message import (
 from .tools.base import Workspace
 
 MAX_INLINE_BYTES = 256 * 1024
+
+
+@dataclass
+class PromptInput:
+    """One prompt as the loop receives it (parts in the protocol's PromptPart shape)."""
+
+    parts: list[dict[str, Any]]
+    agent: str | None = None
+    model: dict[str, str] | None = None
+    no_reply: bool = False
+    format: dict[str, Any] | None = None
+    system: str | None = None
+    message_id: str | None = None
 
 
 def parse_file_url(url: str) -> tuple[Path, int | None, int | None]:

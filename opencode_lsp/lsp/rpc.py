@@ -7,7 +7,6 @@ the server keeps serving (features fail alone).
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 import logging
 from typing import TYPE_CHECKING, Any, Callable
@@ -63,7 +62,6 @@ def rpc_error(exc: Exception) -> JsonRpcException:
 
 
 def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handler) -> Handler:
-    @functools.wraps(fn)
     async def handler(raw: Any) -> Any:
         try:
             params = parse(params_model, raw)
@@ -77,6 +75,9 @@ def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handl
         except Exception as exc:
             raise rpc_error(exc) from exc
 
+    # Not functools.wraps: pygls would read the original ``(ls, params)`` signature and pass
+    # the server twice.
+    handler.__name__ = f"opencode_{fn.__name__}"
     return handler
 
 

@@ -22,6 +22,7 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..core.events import Event
 from . import methods as m
+from .converter import raw_converter
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class OpencodeServer(LanguageServer):
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=OpencodeProtocol,
+            converter_factory=raw_converter,
         )
         self.app: Any = None  # opencode_lsp.app.App, built at initialize
         self.init_options: dict[str, Any] = {}

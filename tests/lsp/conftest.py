@@ -16,6 +16,9 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import register_lsp_features
+
+from opencode_lsp.lsp.converter import raw_converter
 
 PROFILES = ["visual-studio-code", "neovim"]
 
@@ -97,8 +100,17 @@ def init_options(tmp_path: Path) -> dict[str, Any]:
     return {"storage": {"path": str(tmp_path / "store")}, "events": True}
 
 
+def make_client() -> LanguageClient:
+    """pytest-lsp's client, but keeping custom results as plain JSON like a real editor does."""
+    client = LanguageClient(converter_factory=raw_converter)
+    register_lsp_features(client)
+    return client
+
+
 @pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "opencode_lsp"], server_env=SERVER_ENV),
+    config=ClientServerConfig(
+        server_command=[sys.executable, "-m", "opencode_lsp"], server_env=SERVER_ENV, client_factory=make_client
+    ),
     params=PROFILES,
 )
 async def client(lsp_client: LanguageClient, request, workspace: Path, init_options: dict[str, Any]):

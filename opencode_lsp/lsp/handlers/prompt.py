@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ...core.prompt import PromptInput
+from ...core.user_input import PromptInput
 from .. import methods as m
 from .. import params as p
 from ..progress import RunProgress

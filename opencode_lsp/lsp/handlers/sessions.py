@@ -68,7 +68,7 @@ def fork(ls, params: p.SessionFork):
 @method(m.SESSION_DELETE, p.SessionRef)
 async def delete(ls, params: p.SessionRef):
     ls.app.sessions.get(params.sessionID)
-    await ls.app.runner.abort_tree(params.sessionID)
+    await ls.app.abort_tree(params.sessionID)
     ls.app.sessions.delete(params.sessionID)
     return True
 
