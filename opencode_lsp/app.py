@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 class App:
     def __init__(self, root: Path, config: Config, store: Any, *, server: Any = None, provider: Any = None,
                  workspace: Any = None, data_dir: Path | None = None):
-        from .core.agent import AgentRegistry
         from .core.permission import PermissionBroker
 
         self.root = root
@@ -32,14 +31,14 @@ class App:
         self.bus = Bus()
         self.store = store
         self.sessions = SessionManager(store, self.bus, str(root))
-        self.agents = AgentRegistry(self.opencode_config(), root)
+        # Where tools keep large outputs they truncated: beside the store, never in the repo.
+        self.data_dir = data_dir or root / ".opencode-lsp"
+        self.agents = self._agents()
         self.permissions = PermissionBroker(self.bus, store.list_approvals, store.add_approval)
         if provider is not None:
             self.provider = provider
         if workspace is not None:
             self.workspace = workspace
-        # Where tools keep large outputs they truncated: beside the store, never in the repo.
-        self.data_dir = data_dir or root / ".opencode-lsp"
 
     @classmethod
     def create(cls, root: Path, settings: dict[str, Any], *, server: Any = None, provider: Any = None) -> "App":
@@ -73,6 +72,13 @@ class App:
 
         return SessionRunner(self)
 
+    def _agents(self) -> Any:
+        from .core.agent import AgentRegistry
+
+        # Truncated tool output is saved outside the workspace; reading it back must not ask.
+        return AgentRegistry(self.opencode_config(), self.root,
+                             allowed_external=[f"{self.data_dir}/tool-output/*"])
+
     def opencode_config(self) -> dict[str, Any]:
         """The config in OpenCode's own file shape (``agent`` is the map of agent configs)."""
         data = self.config.model_dump(mode="json", exclude_none=True)
@@ -85,10 +91,8 @@ class App:
         return self.opencode_config()
 
     def reload_config(self, settings: dict[str, Any]) -> None:
-        from .core.agent import AgentRegistry
-
         self.config = load_config(self.root, settings)
-        self.agents = AgentRegistry(self.opencode_config(), self.root)
+        self.agents = self._agents()
         if "provider" in self.__dict__:
             reconfigure = getattr(self.provider, "reconfigure", None)
             if reconfigure is not None:

@@ -37,8 +37,8 @@ class ToolBox:
         self._permission = permission
         self._tool_permission = tool_permission
         session = self.app.sessions.get(message.sessionID)
-        config_rules = permission.from_config(self.app.config.permission) if self.app.config.permission else []
-        self.ruleset = [*agent.permission, *config_rules, *(session.permission or [])]
+        # The agent's rules already carry the defaults and the config's ``permission``.
+        self.ruleset = [*agent.permission, *(session.permission or [])]
         tools = builtin_tools()
         disabled = permission.disabled_tools(list(tools), self.ruleset)
         overrides = user.tools or {}
