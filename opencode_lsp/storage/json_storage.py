@@ -64,6 +64,19 @@ def _parse(raw: bytes) -> Tables:
     return data
 
 
+@contextmanager
+def holding(lock: BaseFileLock, path: Path) -> Iterator[None]:
+    """Hold the cross-process lock; failing to get it is a StorageError naming ``path``."""
+    try:
+        lock.acquire()
+    except OSError as exc:  # includes filelock.Timeout when another process hangs on to it
+        raise StorageError(f"cannot lock {lock.lock_file} to change {path}: {exc}", path) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class CachedJSONStorage(Storage):
     """TinyDB storage over one JSON file; ``lock`` is the cross-process lock guarding writes."""
 
@@ -90,7 +103,7 @@ class CachedJSONStorage(Storage):
             self._data = data
             self._dirty = True
             return
-        with self._lock:
+        with holding(self._lock, self.path):
             self._persist(data)
 
     def close(self) -> None:
@@ -138,7 +151,7 @@ class CachedJSONStorage(Storage):
             else:
                 # Judge again under the lock: the file may have been replaced meanwhile, and
                 # only one process may move it aside.
-                with self._lock:
+                with holding(self._lock, self.path):
                     self._load(locked=True)
             return
         except BaseException:
@@ -194,7 +207,7 @@ class CachedJSONStorage(Storage):
         If the block raises, nothing is written and the cache is dropped (TinyDB updates the
         cached dict in place, so it may hold half an update).
         """
-        with self._lock:
+        with holding(self._lock, self.path):
             outermost = self._depth == 0
             if outermost:
                 self.refresh()

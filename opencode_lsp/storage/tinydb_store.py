@@ -26,7 +26,7 @@ from ..core.errors import InvalidInputError
 from ..core.store import Record
 from .errors import StorageError
 from .files import fsync_dir
-from .json_storage import JSONFileDB
+from .json_storage import JSONFileDB, holding
 from .records import approval_key, assemble, check_id, clone, message_entry, record_id
 
 _INDEX = "index.json"
@@ -41,7 +41,7 @@ class TinyDBStore:
     Every other call is on disk when it returns. Thread-safe within a process.
     """
 
-    def __init__(self, root: Path, *, open_session_files: int = 64):
+    def __init__(self, root: Path, *, open_session_files: int = 64, lock_timeout: float = 30.0):
         self.root = Path(root)
         self._sessions_dir = self.root / _SESSIONS_DIR
         try:
@@ -49,7 +49,8 @@ class TinyDBStore:
         except OSError as exc:
             raise StorageError(f"cannot create store directory {self._sessions_dir}: {exc}",
                                self._sessions_dir) from exc
-        self._file_lock = FileLock(str(self.root / ".lock"))
+        # A bounded wait: a writer stuck elsewhere turns into a StorageError, not a hung server.
+        self._file_lock = FileLock(str(self.root / ".lock"), timeout=lock_timeout)
         self._guard = threading.RLock()
         self._index = JSONFileDB(self.root / _INDEX, self._file_lock)
         # Session files stay parsed in memory, least recently used dropped beyond the limit
@@ -82,14 +83,14 @@ class TinyDBStore:
 
     def delete_session(self, session_id: str) -> None:
         check_id(session_id, "sessionID")
-        with self._guard, self._file_lock:
+        path = self._session_path(session_id)
+        with self._guard, holding(self._file_lock, path):
             self._pending.pop(session_id, None)
             db = self._session_files.pop(session_id, None)
             if db is not None:
                 db.close()
             # The file goes first: should we die between the two steps, the session is still
             # listed (and can be deleted again) instead of leaving an invisible orphan file.
-            path = self._session_path(session_id)
             try:
                 path.unlink(missing_ok=True)
                 fsync_dir(path.parent)
@@ -225,10 +226,15 @@ class TinyDBStore:
         Every write happens under the file lock, so while we hold it no live process can be
         in the middle of one: any temp file we see belongs to a writer that died.
         """
-        with self._file_lock:
+        with holding(self._file_lock, self.root):
             for directory in (self.root, self._sessions_dir):
                 for leftover in directory.glob(".*.json.*.tmp"):
-                    leftover.unlink(missing_ok=True)
+                    try:
+                        leftover.unlink()
+                    except FileNotFoundError:
+                        pass
+                    except OSError as exc:
+                        raise StorageError(f"cannot remove stale {leftover}: {exc}", leftover) from exc
 
     def _session_path(self, session_id: str) -> Path:
         return self._sessions_dir / f"{check_id(session_id, 'sessionID')}.json"

@@ -192,3 +192,18 @@ def test_temp_files_of_a_dead_writer_are_removed_on_open(tmp_path):
     stale.write_bytes(b'{"half')
     TinyDBStore(tmp_path).close()
     assert not stale.exists()
+
+
+def test_a_lock_held_elsewhere_becomes_a_storage_error_not_a_hang(tmp_path):
+    from filelock import FileLock
+
+    store = TinyDBStore(tmp_path, lock_timeout=0.2)
+    sid, _ = seed(store)
+    other_holder = FileLock(str(tmp_path / ".lock"))  # its own descriptor, like another process
+    with other_holder:
+        with pytest.raises(StorageError) as caught:
+            store.put_session({"id": sid, "title": "blocked"})
+        assert ".lock" in str(caught.value)
+        assert store.get_session(sid)["title"] == "t"  # reads never wait for the lock
+    store.put_session({"id": sid, "title": "after"})
+    assert TinyDBStore(tmp_path).get_session(sid)["title"] == "after"
