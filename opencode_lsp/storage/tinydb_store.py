@@ -144,7 +144,8 @@ class TinyDBStore:
             if not durable:
                 self._pending.setdefault(session_id, {})[part_id] = clean
                 return
-            self._pending.get(session_id, {}).pop(part_id, None)
+            # An older held-back version of this part is applied first and then replaced in
+            # the same write, so a failing write cannot lose it.
             self._mutate_session(session_id, lambda db: db.id_table("parts").put(part_id, clean))
 
     def delete_part(self, session_id: str, message_id: str, part_id: str) -> None:

@@ -136,6 +136,17 @@ def test_non_durable_parts_are_visible_at_once(store):
     assert store.list_messages(sid)[0]["parts"][0]["text"] == "hel"
 
 
+def test_durable_write_replaces_a_held_back_version_of_the_same_part(store):
+    sid = session()["id"]
+    msg = message(sid)
+    store.put_message(sid, msg)
+    p = part(sid, msg["id"], "partial")
+    store.put_part(sid, p, durable=False)
+    store.put_part(sid, {**p, "text": "final"})
+    store.flush()
+    assert store.get_message(sid, msg["id"])["parts"] == [{**p, "text": "final"}]
+
+
 def test_todos(store):
     sid = session()["id"]
     assert store.get_todos(sid) == []
