@@ -23,6 +23,8 @@ from .user_input import PromptInput, build_user_message
 
 log = logging.getLogger(__name__)
 
+SHELL_NOTE = "The user ran the following shell command themselves."
+
 
 @dataclass
 class Run:
@@ -125,17 +127,37 @@ class SessionRunner:
         await asyncio.shield(run.done)
         return self.last_assistant(session_id)
 
-    def _start(self, session_id: str) -> Run:
+    async def shell(self, session_id: str, command: str, agent: str | None = None) -> MessageWithParts:
+        """The user's own shell command, run now and recorded as a bash tool part."""
+        self.sessions.get(session_id)
+        self.ensure_idle(session_id)
+        agent_name = self.resolve_agent(session_id, agent)
+        try:
+            model = self.resolve_model(session_id, None, agent_name)
+        except NotConfiguredError:  # no model is needed to run a command
+            model = ModelRef(providerID="opencode", modelID="shell")
+        user, parts = await build_user_message(
+            session_id=session_id, agent=agent_name, model=model, workspace=self.app.workspace,
+            parts=[{"type": "text", "text": SHELL_NOTE, "synthetic": True}],
+        )
+        self.sessions.update_message(user)
+        for part in parts:
+            self.sessions.update_part(part)
+        run = self._start(session_id, lambda stepper: stepper.shell(user, command))
+        await asyncio.shield(run.done)
+        return self.last_assistant(session_id)
+
+    def _start(self, session_id: str, body: Any = None) -> Run:
         run = Run(session_id=session_id)
         self.runs[session_id] = run
         self.set_status(session_id, {"type": "busy"})
-        run.task = asyncio.ensure_future(self._loop(run))
+        run.task = asyncio.ensure_future(self._loop(run, body))
         return run
 
-    async def _loop(self, run: Run) -> None:
+    async def _loop(self, run: Run, body: Any = None) -> None:
         stepper = StepRunner(self, run)
         try:
-            await stepper.loop()
+            await (body(stepper) if body else stepper.loop())
         except asyncio.CancelledError:
             stepper.mark_aborted()
         except Exception as exc:  # a bug in a step must not leave the session busy forever

@@ -234,6 +234,23 @@ class StepRunner:
         message.time.completed = now_ms()
         self.sessions.update_message(message)
 
+    async def shell(self, user: UserMessage, command: str) -> None:
+        """Record the user's own command as a bash tool call of an assistant message."""
+        agent = self.app.agents.get(user.agent) or self.app.agents.default_agent()
+        message = AssistantMessage(
+            id=new_id("msg"), sessionID=self.session_id, time=AssistantTime(created=now_ms()),
+            parentID=user.id, modelID=user.model.modelID, providerID=user.model.providerID,
+            mode=agent.name, agent=agent.name,
+            path=AssistantPath(cwd=str(self.app.root), root=str(self.app.root)),
+        )
+        self.current = message
+        self.sessions.update_message(message)
+        toolbox = ToolBox(self, agent, message, user, trusted=True)
+        await toolbox.run_direct("bash", {"command": command, "description": "Run the user's command"})
+        message.finish = "stop"
+        message.time.completed = now_ms()
+        self.sessions.update_message(message)
+
     # --- ending ---------------------------------------------------------------------------
 
     def mark_aborted(self) -> None:

@@ -23,7 +23,8 @@ DOOM_LOOP_THRESHOLD = 3
 
 
 class ToolBox:
-    def __init__(self, step: "StepRunner", agent: Any, message: AssistantMessage, user: UserMessage):
+    def __init__(self, step: "StepRunner", agent: Any, message: AssistantMessage, user: UserMessage,
+                 *, trusted: bool = False):
         from . import permission
         from .tools.registry import builtin_tools, tool_permission
 
@@ -34,6 +35,8 @@ class ToolBox:
         self.user = user
         self.processor: Any = None
         self.structured: Any = None
+        # The user's own commands (session/shell) need no permission: the user asked for them.
+        self.trusted = trusted
         self._permission = permission
         self._tool_permission = tool_permission
         session = self.app.sessions.get(message.sessionID)
@@ -104,6 +107,8 @@ class ToolBox:
 
     async def _ask(self, part: ToolPart, permission: str, patterns: list[str], always: list[str] | None = None,
                    metadata: dict[str, Any] | None = None) -> None:
+        if self.trusted:
+            return
         await self.app.permissions.ask(
             session_id=self.message.sessionID, permission=permission, patterns=list(patterns),
             always=list(always or []), metadata=metadata or {},

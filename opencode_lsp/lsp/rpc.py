@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[..., Any]
 _REGISTRY: list[tuple[str, type[Params], Handler]] = []
+_COMMANDS: list[tuple[str, Handler]] = []
 
 
 def method(name: str, params_model: type[Params]) -> Callable[[Handler], Handler]:
@@ -32,6 +33,16 @@ def method(name: str, params_model: type[Params]) -> Callable[[Handler], Handler
 
     def decorate(fn: Handler) -> Handler:
         _REGISTRY.append((name, params_model, fn))
+        return fn
+
+    return decorate
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    """Mark ``fn(ls, arguments: list)`` as the handler of ``workspace/executeCommand`` ``name``."""
+
+    def decorate(fn: Handler) -> Handler:
+        _COMMANDS.append((name, fn))
         return fn
 
     return decorate
@@ -81,12 +92,31 @@ def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handl
     return handler
 
 
+def _wrap_command(ls: "OpencodeServer", fn: Handler) -> Handler:
+    async def handler(*arguments: Any) -> Any:
+        try:
+            ls.require_ready()
+            result = fn(ls, list(arguments))
+            if inspect.isawaitable(result):
+                result = await result
+            return to_json(result)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise rpc_error(exc) from exc
+
+    handler.__name__ = f"opencode_command_{fn.__name__}"
+    return handler
+
+
 def install(ls: "OpencodeServer") -> list[str]:
-    """Register every handler declared with ``@method``; returns the method names."""
+    """Register every handler declared with ``@method`` / ``@command``; returns the method names."""
     from . import handlers  # noqa: F401  (importing declares the handlers)
 
     names = []
     for name, params_model, fn in _REGISTRY:
         ls.feature(name)(_wrap(ls, name, params_model, fn))
         names.append(name)
+    for name, fn in _COMMANDS:
+        ls.command(name)(_wrap_command(ls, fn))
     return names
