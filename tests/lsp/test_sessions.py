@@ -166,3 +166,10 @@ async def test_events_feed(client):
     assert "session.created" in types_seen and "session.updated" in types_seen
     updated = [e for e in recorder.events if e["type"] == "session.updated"][-1]
     assert updated["properties"]["info"]["title"] == "renamed"
+
+
+async def test_prompt_without_a_configured_model_says_how_to_configure_one(client):
+    s = await call(client, "opencode/session/create", {})
+    err = await error_of(client, "opencode/session/prompt", {"sessionID": s["id"], "parts": [{"type": "text", "text": "hi"}]})
+    assert err.code == -32602
+    assert "No model is configured" in err.message and err.data["field"] == "model"
