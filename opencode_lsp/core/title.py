@@ -6,14 +6,9 @@ import logging
 import re
 from typing import Any
 
-from .llm import ChatRequest, ModelError, TextDelta
+from .llm import ChatRequest, TextDelta
 
 log = logging.getLogger(__name__)
-
-TITLE_PROMPT = """\
-You name conversations. Reply with a title for the conversation the user is starting: one line,
-at most 50 characters, in the user's language, naming the task or topic. No quotes, no trailing
-punctuation, no explanation, nothing but the title."""
 
 MAX_TITLE = 100
 
@@ -40,13 +35,15 @@ async def generate_title(app: Any, session_id: str, user: Any, parts: list[Any])
     if not text.strip():
         return
     agent = app.agents.get("title")
+    if agent is None or not agent.prompt:  # the title agent was disabled in the config
+        return
     provider_id, model_id = _small_model_ref(app, (user.model.providerID, user.model.modelID))
     try:
         model = app.provider.get(provider_id, model_id)
         request = ChatRequest(
             model=model.info,
             messages=[
-                {"role": "system", "content": (agent.prompt if agent is not None and agent.prompt else TITLE_PROMPT)},
+                {"role": "system", "content": agent.prompt},
                 {"role": "user", "content": f"Give a title to the conversation that starts with:\n{text[:4000]}"},
             ],
             max_tokens=200,
@@ -55,7 +52,7 @@ async def generate_title(app: Any, session_id: str, user: Any, parts: list[Any])
         async for event in model.stream(request):
             if isinstance(event, TextDelta):
                 out.append(event.text)
-    except (ModelError, Exception) as exc:  # a failed title only keeps the default one
+    except Exception as exc:  # a failed title keeps the default one; the run is unaffected
         log.warning("title generation failed for %s: %s", session_id, exc)
         return
     title = clean_title("".join(out))
