@@ -45,7 +45,7 @@ class _CorruptFile(ValueError):
 
 def _parse(raw: bytes) -> Tables:
     """Parse a TinyDB file; anything but ``{table: {id: {..}}}`` counts as corrupt."""
-    if not raw.strip():
+    if not raw or raw.isspace():
         # We never write an empty file (an empty database is ``{}``), so zero bytes means
         # the file was truncated by something outside the store.
         raise _CorruptFile("empty file")
