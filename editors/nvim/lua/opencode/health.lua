@@ -1,0 +1,182 @@
+-- :checkhealth opencode - the server executable and version, its Python, the configured model
+-- and its API key variable, and where the store lives.
+local config = require('opencode.config')
+
+local M = {}
+
+local health = vim.health
+
+-- Environment variable each well-known provider reads its key from (litellm's names).
+M.key_env = {
+  anthropic = 'ANTHROPIC_API_KEY',
+  openai = 'OPENAI_API_KEY',
+  google = 'GEMINI_API_KEY',
+  gemini = 'GEMINI_API_KEY',
+  mistral = 'MISTRAL_API_KEY',
+  groq = 'GROQ_API_KEY',
+  openrouter = 'OPENROUTER_API_KEY',
+  deepseek = 'DEEPSEEK_API_KEY',
+  xai = 'XAI_API_KEY',
+  together_ai = 'TOGETHERAI_API_KEY',
+  fireworks_ai = 'FIREWORKS_AI_API_KEY',
+}
+-- Providers that run locally and take no key.
+local keyless = { ollama = true, ollama_chat = true, lmstudio = true, llamacpp = true }
+
+local function run(cmd, env)
+  local ok, obj = pcall(function()
+    return vim.system(cmd, { text = true, env = env }):wait(15000)
+  end)
+  if not ok or not obj or obj.code ~= 0 then
+    return nil, ok and obj and vim.trim((obj.stderr or '') .. (obj.stdout or '')) or tostring(obj)
+  end
+  return vim.trim(obj.stdout or '')
+end
+
+-- The server command without its transport flag, so `--version` and `-c` can be added.
+local function base_cmd()
+  local cmd = vim.deepcopy(config.server_cmd())
+  if cmd[#cmd] == '--stdio' then
+    table.remove(cmd)
+  end
+  return cmd
+end
+
+-- The Python that runs the server: the command itself, or the interpreter on its #! line.
+local function server_python(cmd)
+  local exe = vim.fn.exepath(cmd[1])
+  if exe == '' then
+    return nil
+  end
+  if vim.fn.fnamemodify(exe, ':t'):match('^python') then
+    return exe
+  end
+  local ok, first = pcall(vim.fn.readfile, exe, '', 1)
+  local shebang = ok and first[1] and first[1]:match('^#!%s*(%S+)')
+  if shebang and vim.fn.fnamemodify(shebang, ':t'):match('^python') then
+    return shebang
+  end
+  return nil
+end
+
+local function check_server()
+  health.start('opencode: server')
+  local cmd = base_cmd()
+  local exe = vim.fn.exepath(cmd[1])
+  if exe == '' then
+    health.error(('server command not found: %s'):format(cmd[1]), {
+      'pip install opencode-lsp (puts opencode-lsp on $PATH)',
+      "or setup({ cmd = { '/path/to/python', '-m', 'opencode_lsp', '--stdio' } })",
+    })
+    return nil
+  end
+  health.ok('server command: ' .. table.concat(config.server_cmd(), ' ') .. ' (' .. exe .. ')')
+  local version_cmd = vim.list_extend(vim.deepcopy(cmd), { '--version' })
+  local version, err = run(version_cmd, config.get().cmd_env)
+  if version then
+    health.ok('server version: ' .. version)
+  else
+    health.error('the server does not run: ' .. tostring(err))
+  end
+  local python = server_python(cmd)
+  if python then
+    local py_version = run({ python, '--version' })
+    health.ok(('Python: %s (%s)'):format(py_version or '?', python))
+  else
+    health.info('Python: not determined from the server command')
+  end
+  local client = require('opencode.client').find()
+  if client then
+    health.ok(('server running (client id %d, root %s)'):format(client.id, tostring(client.config.root_dir)))
+  else
+    health.info('server not running yet (it starts with the first :OpenCode command)')
+  end
+  return python
+end
+
+-- The effective model: the running server's config, else the plugin's option.
+local function effective_model()
+  local client = require('opencode.client')
+  if client.find() then
+    local result = client.request_sync('opencode/config/get', vim.empty_dict(), 5000)
+    if type(result) == 'table' and type(result.model) == 'string' then
+      return result.model, 'server config'
+    end
+  end
+  if config.get().model then
+    return config.get().model, 'plugin options'
+  end
+  return nil
+end
+
+local function check_model()
+  health.start('opencode: model')
+  local model, source = effective_model()
+  if not model then
+    health.warn('no model configured', {
+      "setup({ model = 'anthropic/claude-sonnet-4-5' }) or `model` in opencode.json",
+    })
+    return
+  end
+  health.ok(('model: %s (from %s)'):format(model, source))
+  local provider = model:match('^([^/]+)/') or model
+  local settings = (config.get().providers or {})[provider] or {}
+  local env = settings.apiKeyEnv or M.key_env[provider]
+  if env then
+    local value = (config.get().cmd_env or {})[env] or vim.env[env]
+    if value and value ~= '' then
+      health.ok(('API key variable %s is set'):format(env))
+    elseif settings.apiBase then
+      health.ok(('API key variable %s is not set; %s uses %s, which may not need one'):format(env, provider, settings.apiBase))
+    else
+      health.error(('API key variable %s is not set'):format(env), { 'export ' .. env .. '=...' })
+    end
+  elseif keyless[provider] or settings.apiBase then
+    health.ok(('%s needs no API key (%s)'):format(provider, settings.apiBase or 'local server'))
+  else
+    health.warn(('no known API key variable for provider %q'):format(provider), {
+      ("setup({ providers = { %s = { apiKeyEnv = 'VAR' } } })"):format(provider),
+    })
+  end
+end
+
+local function check_store(python)
+  health.start('opencode: store')
+  local root = require('opencode.client').root_dir()
+  local override = (config.get().storage or {}).path
+  local location = nil
+  if python then
+    -- Ask the server's own code, so the answer follows its rules ($OPENCODE_LSP_DATA_DIR, XDG).
+    local script = 'import sys; from opencode_lsp.storage.paths import default_store_root as r; '
+      .. 'print(r(sys.argv[1], sys.argv[2] or None))'
+    location = run({ python, '-c', script, root, override or '' }, config.get().cmd_env)
+  end
+  if not location then
+    health.warn('store location not determined (the server decides: $OPENCODE_LSP_DATA_DIR or the user data dir)')
+    return
+  end
+  -- The store is created on first use: check the nearest existing ancestor is writable.
+  local dir = location
+  while vim.fn.isdirectory(dir) == 0 and vim.fn.fnamemodify(dir, ':h') ~= dir do
+    dir = vim.fn.fnamemodify(dir, ':h')
+  end
+  if vim.fn.filewritable(dir) == 2 then
+    health.ok('store: ' .. location)
+  else
+    health.error(('store: %s (%s is not writable)'):format(location, dir))
+  end
+end
+
+function M.check()
+  health.start('opencode: Neovim')
+  if vim.fn.has('nvim-0.10') == 1 then
+    health.ok('Neovim ' .. tostring(vim.version()))
+  else
+    health.error('Neovim 0.10 or newer is needed')
+  end
+  local python = check_server()
+  check_model()
+  check_store(python)
+end
+
+return M
