@@ -18,7 +18,7 @@ In a test::
         assert server.requests[0]["tools"]    # every request body is recorded, in order
 
 Script: a list of *turns*, consumed one per request, in order. A turn is a list of *steps*
-played in order (a plain string is shorthand for ``[{"text": s}]``):
+played in order (a plain string, as a turn or a step, is shorthand for ``{"text": s}``):
 
 ``{"text": "Hello", "chunks": 3}``       content split into N deltas (default 1)
 ``{"reasoning": "...", "chunks": 2}``    ``reasoning_content`` deltas
@@ -115,7 +115,10 @@ def matcher(spec: dict[str, Any]) -> Predicate:
 
 
 def _normalise(turn: Turn | str) -> Turn:
-    return [{"text": turn}] if isinstance(turn, str) else list(turn)
+    """A string turn, or a string step, is shorthand for a text step."""
+    if isinstance(turn, str):
+        return [{"text": turn}]
+    return [{"text": step} if isinstance(step, str) else step for step in turn]
 
 
 def _split(text: str, parts: int) -> list[str]:

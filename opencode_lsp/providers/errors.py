@@ -1,0 +1,159 @@
+"""Any failure of a litellm call -> a classified ``ModelError``.
+
+The agent loop decides from ``kind`` and ``retryable`` alone:
+
+- context overflow (litellm's ``ContextWindowExceededError`` or a body that says so) -> kind
+  ``context_overflow``, not retried (compaction is the cure, not waiting);
+- 401/403 -> kind ``auth``;
+- 408/409/429, 5xx, 529 and "overloaded", timeouts, connection errors and streams that break
+  off mid-way (litellm surfaces those as ``MidStreamFallbackError``/``APIConnectionError``) ->
+  retryable, with ``retry_after_ms`` from ``retry-after-ms`` / ``retry-after`` when sent;
+- any other 4xx -> not retryable.
+
+Matching is by class name and status code so that this module does not import litellm.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from typing import Any
+
+from ..core.llm import ModelError
+
+_OVERFLOW = re.compile(
+    r"context[ _]length|maximum context|context window|too many tokens|prompt is too long|"
+    r"input is too long|exceeds? the (?:model'?s? )?(?:context|token) limit|context_length_exceeded|"
+    r"request too large for model|reduce the length of the messages",
+    re.IGNORECASE,
+)
+_OVERLOADED = re.compile(r"overloaded|rate.?limit|try again later|temporarily unavailable", re.IGNORECASE)
+_RETRYABLE_CLASSES = {
+    "Timeout", "APITimeoutError", "APIConnectionError", "MidStreamFallbackError", "ServiceUnavailableError",
+    "InternalServerError", "RateLimitError", "BadGatewayError",
+    # transport errors that may escape litellm's wrapping
+    "ConnectError", "ReadError", "ReadTimeout", "ConnectTimeout", "RemoteProtocolError",
+    "ClientPayloadError", "ServerDisconnectedError", "ClientConnectionError", "TimeoutError",
+    "ConnectionResetError", "IncompleteRead",
+}
+_AUTH_CLASSES = {"AuthenticationError", "PermissionDeniedError"}
+_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)*(?:\w+Exception\s*-\s*)?")
+
+
+def _class_names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def retry_after_ms(headers: dict[str, str] | None, now: float | None = None) -> int | None:
+    """``retry-after-ms`` (milliseconds), else ``retry-after`` (seconds or an HTTP date)."""
+    if not headers:
+        return None
+    lower = {k.lower(): v for k, v in headers.items()}
+    raw_ms = lower.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            return max(0, int(float(raw_ms)))
+        except ValueError:
+            pass
+    raw = lower.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0, int(float(raw) * 1000))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0, int((when.timestamp() - (time.time() if now is None else now)) * 1000))
+
+
+def _response_parts(exc: BaseException) -> tuple[int | None, dict[str, str] | None, str | None]:
+    status = getattr(exc, "status_code", None)
+    response = getattr(exc, "response", None)
+    headers: dict[str, str] | None = None
+    body: str | None = None
+    if response is not None:
+        try:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+        except Exception:  # a placeholder response without headers
+            headers = None
+        try:
+            body = response.text or None
+        except Exception:  # the body of a streamed response may not be readable
+            body = None
+        if status is None:
+            status = getattr(response, "status_code", None)
+    if not headers:
+        extra = getattr(exc, "litellm_response_headers", None) or getattr(exc, "headers", None)
+        if extra:
+            try:
+                headers = {k.lower(): str(v) for k, v in dict(extra).items()}
+            except Exception:
+                headers = None
+    if body is None:
+        raw_body = getattr(exc, "body", None)
+        if raw_body is not None:
+            body = raw_body if isinstance(raw_body, str) else json.dumps(raw_body, default=str)
+    return (int(status) if isinstance(status, int) else None), headers, body
+
+
+def _provider_message(exc: BaseException, body: str | None) -> str:
+    """The provider's own error text when the body carries one, else litellm's, unprefixed."""
+    if body:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            error = data.get("error", data)
+            message = error.get("message") if isinstance(error, dict) else error
+            if isinstance(message, str) and message:
+                return message
+    text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
+    return _LITELLM_PREFIX.sub("", text, count=1).strip() or text
+
+
+def to_model_error(exc: BaseException, provider_id: str | None = None) -> ModelError:
+    if isinstance(exc, ModelError):
+        if exc.provider_id is None:
+            exc.provider_id = provider_id
+        return exc
+    names = _class_names(exc)
+    status, headers, body = _response_parts(exc)
+    message = _provider_message(exc, body)
+    if "MidStreamFallbackError" in names:
+        # a 500 stands in for "the stream broke"; the original error tells the real story
+        original = getattr(exc, "original_exception", None)
+        if original is not None and original is not exc and "MidStreamFallbackError" not in _class_names(original):
+            inner = to_model_error(original, provider_id)
+            if inner.kind != "api" or inner.status_code is not None:
+                return inner
+        status = None
+    common = dict(status_code=status, headers=headers, body=body, provider_id=provider_id)
+    overflow_text = " ".join(filter(None, [message, body, str(exc)]))
+    if "ContextWindowExceededError" in names or _OVERFLOW.search(overflow_text):
+        return ModelError(message, kind="context_overflow", **common)
+    if status in (401, 403) or names & _AUTH_CLASSES:
+        return ModelError(message, kind="auth", **common)
+    retryable = (
+        status in (408, 409, 429, 529)
+        or (status is not None and status >= 500)
+        or bool(names & _RETRYABLE_CLASSES)
+        or (status is None and bool(_OVERLOADED.search(overflow_text)))
+    )
+    if status is not None and 400 <= status < 500 and status not in (408, 409, 429):
+        retryable = False
+    return ModelError(message, kind="api", retryable=retryable,
+                      retry_after_ms=retry_after_ms(headers) if retryable else None, **common)
+
+
+def incomplete_stream(provider_id: str | None) -> ModelError:
+    """The stream ended cleanly but the model never said it was done: a cut connection."""
+    return ModelError("The model's response ended before it finished (connection cut?)",
+                      kind="api", retryable=True, provider_id=provider_id)
