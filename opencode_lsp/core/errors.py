@@ -45,6 +45,9 @@ class StructuredOutputData(_Data):
 class _Error(BaseModel):
     model_config = ConfigDict(extra="allow")
 
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
 
 class ProviderAuthError(_Error):
     name: Literal["ProviderAuthError"] = "ProviderAuthError"
