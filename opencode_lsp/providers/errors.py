@@ -38,8 +38,12 @@ _RETRYABLE_CLASSES = {
     "ClientPayloadError", "ServerDisconnectedError", "ClientConnectionError", "TimeoutError",
     "ConnectionResetError", "IncompleteRead",
 }
+_CONNECTION_CLASSES = {"APIConnectionError", "MidStreamFallbackError", "Timeout", "APITimeoutError"}
 _AUTH_CLASSES = {"AuthenticationError", "PermissionDeniedError"}
-_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)*(?:\w+Exception\s*-\s*)?")
+# litellm prefixes messages with class names ("litellm.RateLimitError: RateLimitError: OpenAIException - ")
+# and may append the wrapped error; the user wants the provider's words.
+_LITELLM_PREFIX = re.compile(r"^(?:(?:litellm\.)?\w+(?:Error|Exception)(?::|\s+-)\s*)+")
+_LITELLM_SUFFIX = re.compile(r"\s*Original exception:.*$", re.DOTALL)
 
 
 def _class_names(exc: BaseException) -> set[str]:
@@ -116,7 +120,8 @@ def _provider_message(exc: BaseException, body: str | None) -> str:
             if isinstance(message, str) and message:
                 return message
     text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
-    return _LITELLM_PREFIX.sub("", text, count=1).strip() or text
+    cleaned = _LITELLM_SUFFIX.sub("", _LITELLM_PREFIX.sub("", text, count=1)).strip()
+    return cleaned or text
 
 
 def to_model_error(exc: BaseException, provider_id: str | None = None) -> ModelError:
@@ -128,13 +133,15 @@ def to_model_error(exc: BaseException, provider_id: str | None = None) -> ModelE
     status, headers, body = _response_parts(exc)
     message = _provider_message(exc, body)
     if "MidStreamFallbackError" in names:
-        # a 500 stands in for "the stream broke"; the original error tells the real story
+        # litellm wraps a stream that broke in a synthetic 500; the original error tells the
+        # real story when it is more than a broken connection (e.g. an error event mid-stream)
         original = getattr(exc, "original_exception", None)
-        if original is not None and original is not exc and "MidStreamFallbackError" not in _class_names(original):
+        if original is not None and original is not exc and not _class_names(original) & _CONNECTION_CLASSES:
             inner = to_model_error(original, provider_id)
             if inner.kind != "api" or inner.status_code is not None:
                 return inner
-        status = None
+    if names & _CONNECTION_CLASSES:
+        status, headers = None, None  # no HTTP answer was received; litellm's 500 is made up
     common = dict(status_code=status, headers=headers, body=body, provider_id=provider_id)
     overflow_text = " ".join(filter(None, [message, body, str(exc)]))
     if "ContextWindowExceededError" in names or _OVERFLOW.search(overflow_text):
