@@ -21,12 +21,18 @@ local function call(client, name, ...)
   return client[name](...)
 end
 
---- The running opencode client, if any.
+local started_id = nil -- the client we started: get_clients() lists it only once initialized
+
+--- The running opencode client (possibly still initializing), if any.
 function M.find()
   for _, client in ipairs(vim.lsp.get_clients({ name = M.name })) do
     if not call(client, 'is_stopped') then
       return client
     end
+  end
+  local client = started_id and vim.lsp.get_client_by_id(started_id)
+  if client and not call(client, 'is_stopped') then
+    return client
   end
   return nil
 end
@@ -164,6 +170,7 @@ function M.with_client(cb)
   table.insert(waiting, cb)
   if not client then
     local id = start()
+    started_id = id
     if not id then
       waiting = {}
       vim.notify('opencode: could not start the server (' .. table.concat(config.server_cmd(), ' ') .. ')',

