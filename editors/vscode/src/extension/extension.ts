@@ -1,0 +1,111 @@
+// Entry point: wires the server client, chat panel, sessions tree, commands and status bar.
+
+import * as vscode from "vscode";
+import { Methods, type Session } from "../shared/protocol";
+import { ApiKeys, promptForApiKey } from "./apiKeys";
+import { ChatViewProvider } from "./chatView";
+import { registerEditorCommands } from "./editorCommands";
+import { readSettings, ServerClient } from "./serverClient";
+import { type SessionItem, SessionsTreeProvider } from "./sessionsTree";
+import { StatusBar } from "./statusBar";
+
+let server: ServerClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("opencode", { log: true });
+  const keys = new ApiKeys(context.secrets, context.globalState);
+  server = new ServerClient(output, keys);
+  const chat = new ChatViewProvider(context, server);
+  const tree = new SessionsTreeProvider(server, () => chat.sessionID);
+  const status = new StatusBar();
+  const client = server;
+
+  context.subscriptions.push(
+    output,
+    client,
+    chat,
+    status,
+    client.onState((state) => status.setServerState(state)),
+    chat.onRunProgress((value) => status.setRun(value)),
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, {
+      webviewOptions: { retainContextWhenHidden: true },
+    }),
+    vscode.window.registerTreeDataProvider("opencode.sessions", tree),
+    ...registerEditorCommands(chat),
+    ...sessionCommands(chat, tree, client),
+    vscode.commands.registerCommand("opencode.restartServer", () => client.restart()),
+    vscode.commands.registerCommand("opencode.showLog", () => output.show()),
+    vscode.commands.registerCommand("opencode.setApiKey", async () => {
+      const changed = await promptForApiKey(keys, Object.keys(readSettings().providers ?? {}));
+      // Keys reach the server through its environment, which only a restart changes.
+      if (changed) await client.restart();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      // Where and how the server runs needs a new process; other keys go over didChangeConfiguration.
+      if (e.affectsConfiguration("opencode.server") || e.affectsConfiguration("opencode.providers")) {
+        void client.restart();
+      }
+    }),
+    // Trust granted: restart so edits and bash are no longer denied.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void client.restart()),
+  );
+  await client.start();
+}
+
+function sessionCommands(chat: ChatViewProvider, tree: SessionsTreeProvider, client: ServerClient): vscode.Disposable[] {
+  const pickSession = async (item?: SessionItem): Promise<Session | undefined> => {
+    if (item) return item.session;
+    const sessions = await client.request<Session[]>(Methods.sessionList, { limit: 100 });
+    const picked = await vscode.window.showQuickPick(
+      sessions.map((s) => ({ label: s.title, description: s.id, session: s })),
+      { placeHolder: "Session" },
+    );
+    return picked?.session;
+  };
+  return [
+    vscode.commands.registerCommand("opencode.session.new", async () => {
+      await chat.newSession();
+      tree.refresh();
+    }),
+    vscode.commands.registerCommand("opencode.session.open", async (item?: SessionItem) => {
+      const session = await pickSession(item);
+      if (!session) return;
+      await vscode.commands.executeCommand("opencode.chat.focus");
+      await chat.open(session.id);
+      tree.refresh();
+    }),
+    vscode.commands.registerCommand("opencode.session.rename", async (item?: SessionItem) => {
+      const session = await pickSession(item);
+      if (!session) return;
+      const title = await vscode.window.showInputBox({ prompt: "New session title", value: session.title });
+      if (title && title.trim()) await client.request(Methods.sessionUpdate, { sessionID: session.id, title: title.trim() });
+    }),
+    vscode.commands.registerCommand("opencode.session.fork", async (item?: SessionItem) => {
+      const session = await pickSession(item);
+      if (!session) return;
+      const fork = await client.request<Session>(Methods.sessionFork, { sessionID: session.id });
+      await chat.open(fork.id);
+    }),
+    vscode.commands.registerCommand("opencode.session.archive", async (item?: SessionItem) => {
+      const session = await pickSession(item);
+      if (session) await client.request(Methods.sessionUpdate, { sessionID: session.id, archived: true });
+    }),
+    vscode.commands.registerCommand("opencode.session.delete", async (item?: SessionItem) => {
+      const session = await pickSession(item);
+      if (!session) return;
+      const answer = await vscode.window.showWarningMessage(
+        `Delete "${session.title}" and its child sessions?`,
+        { modal: true },
+        "Delete",
+      );
+      if (answer !== "Delete") return;
+      await client.request(Methods.sessionDelete, { sessionID: session.id });
+      if (chat.sessionID === session.id) await chat.open(null);
+    }),
+    vscode.commands.registerCommand("opencode.session.refresh", () => tree.refresh()),
+  ];
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+}

@@ -1,0 +1,178 @@
+// Starting, restarting and talking to the opencode-lsp server over stdio.
+
+import * as vscode from "vscode";
+import {
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  State,
+  TransportKind,
+  WorkDoneProgress,
+} from "vscode-languageclient/node";
+import { Methods, type RunProgressValue, type ServerEvent } from "../shared/protocol";
+import {
+  type ExtensionSettings,
+  initializationOptions,
+  missingMethods,
+  serverCommand,
+  serverEnvironment,
+} from "../shared/settings";
+import type { ApiKeys } from "./apiKeys";
+
+export const INSTALL_URL = "https://github.com/opencode-lsp/opencode-lsp#install";
+
+export function readSettings(): ExtensionSettings {
+  const config = vscode.workspace.getConfiguration("opencode");
+  const python = vscode.workspace.getConfiguration("python");
+  return {
+    serverPath: config.get<string>("server.path"),
+    serverArgs: config.get<string[]>("server.args"),
+    // The Python extension's chosen interpreter, when the user set one; else python3.
+    pythonPath: config.get<string>("server.pythonPath") || python.get<string>("defaultInterpreterPath"),
+    model: config.get<string>("model"),
+    smallModel: config.get<string>("smallModel"),
+    agent: config.get<string>("agent"),
+    providers: config.get<ExtensionSettings["providers"]>("providers"),
+  };
+}
+
+type EventListener = (event: ServerEvent) => void;
+type StateListener = (state: "starting" | "running" | "stopped", message?: string) => void;
+
+/** One language client at a time; `restart()` replaces it with the current settings. */
+export class ServerClient implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly eventListeners = new Set<EventListener>();
+  private readonly stateListeners = new Set<StateListener>();
+  private runCounter = 0;
+
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly keys: ApiKeys,
+  ) {}
+
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  onEvent(listener: EventListener): vscode.Disposable {
+    this.eventListeners.add(listener);
+    return { dispose: () => this.eventListeners.delete(listener) };
+  }
+
+  onState(listener: StateListener): vscode.Disposable {
+    this.stateListeners.add(listener);
+    return { dispose: () => this.stateListeners.delete(listener) };
+  }
+
+  private setState(state: "starting" | "running" | "stopped", message?: string): void {
+    for (const listener of this.stateListeners) listener(state, message);
+  }
+
+  async start(): Promise<void> {
+    const settings = readSettings();
+    const { command, args } = serverCommand(settings);
+    const trusted = vscode.workspace.isTrusted;
+    const env = serverEnvironment(process.env, await this.keys.all(), settings.providers);
+    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const serverOptions: ServerOptions = { command, args, transport: TransportKind.stdio, options: { env, cwd } };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+      outputChannel: this.output,
+      initializationOptions: initializationOptions(settings, trusted),
+      // The server re-reads the `opencode` section on didChangeConfiguration.
+      synchronize: { configurationSection: "opencode" },
+      // A missing server should produce one clear message, not a restart loop.
+      connectionOptions: { maxRestartCount: 2 },
+    };
+    this.output.info(`starting ${command} ${args.join(" ")} (workspace ${trusted ? "trusted" : "untrusted"})`);
+    const client = new LanguageClient("opencode", "opencode", serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped) this.setState("stopped");
+    });
+    this.setState("starting");
+    try {
+      await client.start();
+    } catch (error) {
+      this.client = undefined;
+      const message = `opencode: could not start the server (${command} ${args.join(" ")}): ${String(error)}`;
+      this.setState("stopped", message);
+      void this.reportMissing(message);
+      return;
+    }
+    const missing = missingMethods(client.initializeResult?.capabilities);
+    if (missing.length) {
+      const message = `opencode: the server is too old for this extension (missing ${missing.join(", ")}).`;
+      this.setState("stopped", message);
+      void this.reportMissing(message);
+      return;
+    }
+    client.onNotification(Methods.eventNotification, (event: ServerEvent) => {
+      for (const listener of this.eventListeners) listener(event);
+    });
+    this.setState("running");
+  }
+
+  private async reportMissing(message: string): Promise<void> {
+    const choice = await vscode.window.showErrorMessage(message, "How to install", "Show log");
+    if (choice === "How to install") void vscode.env.openExternal(vscode.Uri.parse(INSTALL_URL));
+    if (choice === "Show log") this.output.show();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.stop();
+      } catch (error) {
+        this.output.warn(`stopping the server: ${String(error)}`);
+      }
+    }
+    this.setState("stopped");
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  private requireClient(): LanguageClient {
+    if (!this.client || this.client.state !== State.Running) {
+      throw new Error("The opencode server is not running (see the opencode output channel).");
+    }
+    return this.client;
+  }
+
+  request<R>(method: string, params: unknown, token?: vscode.CancellationToken): Promise<R> {
+    return this.requireClient().sendRequest<R>(method, params, token);
+  }
+
+  /**
+   * Send a prompt-like request (prompt, command) with its own work-done token and report its
+   * `$/progress` messages; the panel gets the events from `opencode/event`, not from here,
+   * so that each event is applied once.
+   */
+  async run<R>(
+    method: string,
+    params: Record<string, unknown>,
+    onProgress: (value: RunProgressValue) => void,
+    token?: vscode.CancellationToken,
+  ): Promise<R> {
+    const client = this.requireClient();
+    const workDoneToken = `vscode-run-${++this.runCounter}-${Date.now()}`;
+    const subscription = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) =>
+      onProgress(value as RunProgressValue),
+    );
+    try {
+      return await client.sendRequest<R>(method, { ...params, workDoneToken }, token);
+    } finally {
+      subscription.dispose();
+    }
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+}

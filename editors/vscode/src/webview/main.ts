@@ -1,0 +1,151 @@
+// The chat panel's script: applies host messages to the view model and draws it.
+
+import type { HostToPanel, PanelToHost } from "../shared/messages";
+import type { AgentInfo, ModelInfo } from "../shared/protocol";
+import { emptyState, loadSession, reduce, type ViewState } from "../shared/reducer";
+import { Composer } from "./composer";
+import { h } from "./dom";
+import { errorText, renderHeader, renderRunStatus, renderTodos, TranscriptView } from "./render";
+
+interface VsCodeApi {
+  postMessage(message: PanelToHost): void;
+  getState(): PersistedState | undefined;
+  setState(state: PersistedState): void;
+}
+
+interface PersistedState {
+  agent?: string;
+  model?: string;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (message: PanelToHost) => vscode.postMessage(message);
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const transcript = byId<HTMLElement>("transcript");
+const banner = byId<HTMLElement>("banner");
+const todos = byId<HTMLElement>("todos");
+const looseAsks = byId<HTMLElement>("permissions");
+const agentPicker = byId<HTMLSelectElement>("agent-picker");
+const modelPicker = byId<HTMLSelectElement>("model-picker");
+const stop = byId<HTMLButtonElement>("stop");
+const sendButton = byId<HTMLButtonElement>("send");
+
+let state: ViewState = emptyState();
+let notice: { level: "info" | "error"; message: string } | null = null;
+let searchCounter = 0;
+const persisted: PersistedState = vscode.getState() ?? {};
+
+const view = new TranscriptView(transcript, {
+  openFile: (path) => post({ type: "openFile", path }),
+  reply: (requestID, reply, message) => post({ type: "permissionReply", requestID, reply, ...(message ? { message } : {}) }),
+  retry: () => post({ type: "retry" }),
+});
+
+const choice = () => ({
+  ...(agentPicker.value ? { agent: agentPicker.value } : {}),
+  ...(modelPicker.value ? { model: modelPicker.value } : {}),
+});
+
+const composer = new Composer(byId("input"), byId("completions"), byId("attachments"), {
+  send: (text, attachments) => {
+    notice = null;
+    post({ type: "send", text, attachments, ...choice() });
+  },
+  command: (name) => post({ type: "command", name }),
+  customCommand: (name, args) => post({ type: "customCommand", name, arguments: args, ...choice() }),
+  searchFiles: (query) => {
+    const requestId = ++searchCounter;
+    post({ type: "searchFiles", requestId, query });
+    return requestId;
+  },
+});
+
+stop.addEventListener("click", () => post({ type: "cancel" }));
+sendButton.addEventListener("click", () => composer.submit());
+for (const picker of [agentPicker, modelPicker]) {
+  picker.addEventListener("change", () => {
+    persisted.agent = agentPicker.value || undefined;
+    persisted.model = modelPicker.value || undefined;
+    vscode.setState(persisted);
+  });
+}
+
+function fillPicker(picker: HTMLSelectElement, defaultLabel: string, values: string[], chosen: string | undefined): void {
+  const options = [h("option", { value: "" }, defaultLabel), ...values.map((v) => h("option", { value: v }, v))];
+  picker.replaceChildren(...options);
+  picker.value = chosen && values.includes(chosen) ? chosen : "";
+}
+
+function showCatalog(agents: AgentInfo[], models: ModelInfo[], agent?: string, model?: string): void {
+  fillPicker(agentPicker, agent ? `${agent} (default)` : "default agent", agents.map((a) => a.name), persisted.agent);
+  const names = models.map((m) => `${m.providerID}/${m.modelID}`);
+  fillPicker(modelPicker, model ? `${model} (default)` : "default model", names, persisted.model);
+}
+
+function renderBanner(): void {
+  const items: HTMLElement[] = [];
+  if (notice) items.push(h("div", { class: `notice notice-${notice.level}` }, notice.message));
+  if (state.error) {
+    const retry = h("button", { type: "button", class: "retry" }, "Retry");
+    retry.addEventListener("click", () => post({ type: "retry" }));
+    items.push(h("div", { class: "notice notice-error session-error" }, errorText(state.error), retry));
+  }
+  banner.hidden = items.length === 0;
+  banner.replaceChildren(...items);
+}
+
+let scheduled = false;
+function render(): void {
+  scheduled = false;
+  // Follow the stream only when the user has not scrolled up to read.
+  const atBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
+  renderHeader(state, byId("session-title"), byId("session-usage"));
+  view.render(state);
+  view.renderLooseAsks(state, looseAsks);
+  renderTodos(state, todos);
+  renderRunStatus(state, byId("run-status"), stop);
+  renderBanner();
+  if (atBottom) transcript.scrollTop = transcript.scrollHeight;
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(render);
+}
+
+window.addEventListener("message", (e: MessageEvent<HostToPanel>) => {
+  const message = e.data;
+  switch (message.type) {
+    case "session":
+      state = loadSession(message.session, message.messages, message);
+      break;
+    case "event":
+      state = reduce(state, message.event);
+      break;
+    case "catalog":
+      showCatalog(message.agents, message.models, message.agent, message.model);
+      return;
+    case "fileResults":
+      composer.fileResults(message.requestId, message.paths);
+      return;
+    case "attach":
+      composer.attach(message.attachment);
+      return;
+    case "notice":
+      notice = { level: message.level, message: message.message };
+      break;
+    case "server":
+      if (message.state === "starting") notice = { level: "info", message: "Starting the opencode server…" };
+      else if (message.state === "stopped") notice = { level: "error", message: message.message ?? "The opencode server stopped." };
+      else notice = null;
+      break;
+  }
+  schedule();
+});
+
+post({ type: "ready" });
+schedule();

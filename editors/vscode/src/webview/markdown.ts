@@ -1,0 +1,35 @@
+// Markdown for model text. Raw HTML in model output is shown as text, never parsed, so a reply
+// cannot inject elements into the panel; the CSP would block scripts anyway.
+
+import { Marked } from "marked";
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+const SAFE_URL = /^(https?:|mailto:|#|\/|\.\/|\.\.\/|[\w.-]+(\/|$))/i;
+
+const markdown = new Marked({
+  async: false,
+  gfm: true,
+  breaks: false,
+  renderer: {
+    html({ text }) {
+      return escapeHtml(text);
+    },
+    link({ href, title, tokens }) {
+      const label = this.parser.parseInline(tokens);
+      if (!SAFE_URL.test(href)) return label;
+      const titleAttr = title ? ` title="${escapeHtml(title)}"` : "";
+      return `<a href="${escapeHtml(href)}"${titleAttr}>${label}</a>`;
+    },
+    image({ text }) {
+      // Remote images would be blocked by the CSP; show their alt text instead.
+      return escapeHtml(text);
+    },
+  },
+});
+
+export function renderMarkdown(text: string): string {
+  return markdown.parse(text, { async: false }) as string;
+}
