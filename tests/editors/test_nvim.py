@@ -141,3 +141,77 @@ def test_ask_streams_into_the_chat_and_the_tool_header_completes(workspace, tmp_
     assert "It prints a greeting." in seen["final2"]
     user_messages = [m for m in fake.requests[-1]["messages"] if m["role"] == "user"]
     assert "explain this line" in json.dumps(user_messages)
+
+
+def test_permission_ask_answered_in_vim_ui_select_continues_the_run(workspace, tmp_path, fake):
+    (workspace / ".env").write_text("SECRET=1\n")
+    env_path = str(workspace / ".env")
+    fake.set_script([
+        [{"tool_call": {"name": "read", "arguments": {"filePath": env_path}, "id": "call_1"}}, {"usage": USAGE}],
+        [{"text": "It sets SECRET."}, {"usage": USAGE}],
+        [{"tool_call": {"name": "read", "arguments": {"filePath": env_path}, "id": "call_2"}}, {"usage": USAGE}],
+        [{"text": "I was not allowed to read it."}, {"usage": USAGE}],
+    ])
+    seen = run_nvim("permission", workspace, tmp_path, api=fake.base_url)
+    asks = [s for s in seen["selects"] if s["kind"] == "opencode.permission"]
+    assert len(asks) == 2
+    assert asks[0]["items"] == ["Allow once", "Always allow", "Reject"]
+    assert asks[0]["prompt"].startswith("opencode wants permission: read") and ".env" in asks[0]["prompt"]
+    # Allowed: the tool ran and the model answered with its output.
+    assert "✓ read .env (completed)" in seen["allowed"]
+    assert "It sets SECRET." in seen["allowed"]
+    tool_results = [m for m in fake.requests[1]["messages"] if m["role"] == "tool"]
+    assert "SECRET=1" in json.dumps(tool_results)
+    # Dismissed: a reject; the tool failed and the run went on to the model's answer.
+    rejected_turn = seen["rejected"][seen["rejected"].index("and again"):]
+    assert any(line.startswith("✗ read") and line.endswith("(error)") for line in rejected_turn)
+    assert "I was not allowed to read it." in rejected_turn
+    assert seen["pending"] == []
+
+
+def test_stop_cancels_the_run(workspace, tmp_path, fake):
+    fake.set_script([
+        [{"text": "Once upon a time", "chunks": 2}, {"hang": True}],
+        [{"text": "Second story begins", "chunks": 2}, {"hang": True}],
+    ])
+    seen = run_nvim("stop", workspace, tmp_path, api=fake.base_url)
+    assert seen["busy_before"] is True
+    stopped = seen["stopped"]
+    assert "Once upon a time" in stopped and "_aborted_" in stopped
+    assert stopped.index("_aborted_") > stopped.index("Once upon a time")
+    second = seen["stopped_q"][seen["stopped_q"].index("another one"):]
+    assert "Second story begins" in second and "_aborted_" in second
+    assert seen["chat_still_open"]  # q stopped the run; it did not close the window
+    assert seen["session_id"] not in (seen["status"] or {})
+
+
+def test_session_listing_and_switching(workspace, tmp_path, fake):
+    fake.set_script([[{"text": "About the first."}], [{"text": "About the second."}]])
+    seen = run_nvim("sessions", workspace, tmp_path, api=fake.base_url)
+    ids = seen["ids"]
+    assert seen["new_chat"][:1] and "first topic" not in "\n".join(seen["new_chat"])
+    assert "About the second." in seen["second_chat"]
+    # The listing shows both sessions (newest first) with time and cost.
+    assert len(seen["listed"]) == 2
+    assert all(item.count(" · ") >= 2 and item.endswith(tuple("0123456789")) for item in seen["listed"])
+    # Open switched the chat to the first session's conversation.
+    assert "first topic" in seen["switched"] and "About the first." in seen["switched"]
+    assert "second topic" not in seen["switched"]
+    # Rename offered the old title; fork made a new current session with the same messages.
+    assert seen["input_default"]
+    assert "first topic" in seen["forked"] and "About the first." in seen["forked"]
+    assert ids["fork"] not in (ids["first"], ids["second"])
+    # Delete removed the second session.
+    assert ids["second"] not in seen["remaining"] and ids["first"] in seen["remaining"]
+    assert any(item.startswith("Renamed first · ") for item in seen["listed_after"])
+
+
+def test_checkhealth_reports_ok(workspace, tmp_path, fake):
+    seen = run_nvim("health", workspace, tmp_path, api=fake.base_url)
+    report = "\n".join(seen["report"])
+    assert "ERROR" not in report and "WARNING" not in report, report
+    assert "OK server version: opencode-lsp" in report
+    assert "OK Python: Python 3." in report
+    assert "OK model: fake/m (from server config)" in report
+    assert "OK fake needs no API key (" + fake.base_url + ")" in report
+    assert "OK store: " + str(tmp_path / "data") in report
