@@ -101,9 +101,31 @@ def init_options(tmp_path: Path) -> dict[str, Any]:
 
 
 def make_client() -> LanguageClient:
-    """pytest-lsp's client, but keeping custom results as plain JSON like a real editor does."""
+    """pytest-lsp's client, but keeping custom results as plain JSON like a real editor does.
+
+    It also plays the editor's part for ``workspace/applyEdit`` (recorded, applied or refused per
+    ``client.apply_edit_result``) and ``window/showMessageRequest`` (answered from
+    ``client.message_answers``, recorded in ``client.message_requests``)."""
     client = LanguageClient(converter_factory=raw_converter)
     register_lsp_features(client)
+    client.applied_edits = []
+    client.apply_edit_result = True
+    client.message_requests = []
+    client.message_answers = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams):
+        client.applied_edits.append(params)
+        if client.apply_edit_result:
+            return types.ApplyWorkspaceEditResult(applied=True)
+        return types.ApplyWorkspaceEditResult(applied=False, failure_reason="refused by the test editor")
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def show_message_request(params: types.ShowMessageRequestParams):
+        client.message_requests.append(params)
+        title = client.message_answers.pop(0) if client.message_answers else None
+        return None if title is None else types.MessageActionItem(title=title)
+
     return client
 
 

@@ -1,0 +1,190 @@
+"""Tools over LSP: unsaved buffers, edits through workspace/applyEdit, permission asks, subagents."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+
+from tests.support.fake_openai import FakeOpenAI, is_title_request
+
+from .conftest import call
+
+
+@pytest.fixture
+def fake():
+    with FakeOpenAI() as server:
+        server.route(is_title_request, [[{"text": "A title"}]])
+        yield server
+
+
+@pytest.fixture
+def init_options(tmp_path: Path, fake: FakeOpenAI, request) -> dict[str, Any]:
+    options = {
+        "storage": {"path": str(tmp_path / "store")},
+        "events": True,
+        "permissionUI": True,
+        "model": "fake/m",
+        "providers": {"fake": {"apiBase": fake.base_url}},
+    }
+    marker = request.node.get_closest_marker("opts")
+    if marker:
+        options.update(marker.kwargs)
+    return options
+
+
+def open_document(client, path: Path, text: str, version: int = 1) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)))
+    return uri
+
+
+def change_document(client, uri: str, text: str, version: int) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+async def prompt(client, text: str = "go", **extra: Any) -> dict[str, Any]:
+    sid = extra.pop("sessionID", None) or (await call(client, "opencode/session/create", {}))["id"]
+    result = await call(client, "opencode/session/prompt",
+                        {"sessionID": sid, "parts": [{"type": "text", "text": text}], **extra})
+    result["sessionID"] = sid
+    return result
+
+
+async def tool_parts(client, sid: str) -> list[dict[str, Any]]:
+    messages = await call(client, "opencode/session/messages", {"sessionID": sid})
+    return [p for m in messages for p in m["parts"] if p["type"] == "tool"]
+
+
+def main_requests(fake: FakeOpenAI) -> list[dict[str, Any]]:
+    return [r for r in fake.requests if not is_title_request(r)]
+
+
+async def test_read_sees_the_unsaved_buffer(client, fake, workspace):
+    uri = open_document(client, workspace / "hello.py", 'print("hi")\n')
+    change_document(client, uri, 'print("unsaved edit")\n', 2)
+    fake.set_script([[{"tool_call": {"name": "read", "arguments": {"filePath": str(workspace / "hello.py")}}}],
+                     [{"text": "ok"}]])
+    result = await prompt(client)
+    (tool,) = await tool_parts(client, result["sessionID"])
+    assert 'print("unsaved edit")' in tool["state"]["output"]
+    assert (workspace / "hello.py").read_text() == 'print("hi")\n'
+
+
+async def test_edit_of_an_open_file_goes_through_apply_edit(client, fake, workspace):
+    uri = open_document(client, workspace / "hello.py", 'print("hi")\n')
+    fake.set_script([[{"tool_call": {"name": "edit", "arguments": {
+        "filePath": str(workspace / "hello.py"), "oldString": 'print("hi")', "newString": 'print("bye")'}}}],
+        [{"text": "edited"}]])
+    result = await prompt(client)
+    (tool,) = await tool_parts(client, result["sessionID"])
+    assert tool["state"]["status"] == "completed", tool["state"]
+    (edit,) = client.applied_edits
+    change = edit.edit.document_changes[0]
+    assert change.text_document.uri == uri and change.text_document.version == 1
+    assert change.edits[0].new_text == 'print("bye")\n'
+    assert (workspace / "hello.py").read_text() == 'print("hi")\n'  # the buffer changed, not the disk
+
+
+async def test_refused_edit_is_a_tool_error_the_model_sees(client, fake, workspace):
+    open_document(client, workspace / "hello.py", 'print("hi")\n')
+    client.apply_edit_result = False
+    fake.set_script([[{"tool_call": {"name": "write", "arguments": {
+        "filePath": str(workspace / "hello.py"), "content": "x = 1\n"}}}], [{"text": "could not"}]])
+    result = await prompt(client)
+    (tool,) = await tool_parts(client, result["sessionID"])
+    assert tool["state"]["status"] == "error" and "refused" in tool["state"]["error"]
+    tool_message = [m for m in main_requests(fake)[1]["messages"] if m["role"] == "tool"][0]
+    assert "refused" in tool_message["content"]
+
+
+@pytest.mark.opts(permissionUI=False, permission={"bash": "ask"})
+async def test_permission_answered_through_show_message_request(client, fake):
+    client.message_answers = ["Allow once"]
+    fake.set_script([[{"tool_call": {"name": "bash", "arguments": {"command": "echo from-bash", "description": "echo"}}}],
+                     [{"text": "ran it"}]])
+    result = await prompt(client)
+    (tool,) = await tool_parts(client, result["sessionID"])
+    assert tool["state"]["status"] == "completed" and "from-bash" in tool["state"]["output"]
+    (asked,) = client.message_requests
+    assert "bash" in asked.message and [a.title for a in asked.actions] == ["Allow once", "Always allow", "Reject"]
+
+
+@pytest.mark.opts(permission={"bash": "ask"})
+async def test_permission_reply_over_the_protocol(client, fake):
+    fake.set_script([[{"tool_call": {"name": "bash", "arguments": {"command": "echo replied", "description": "echo"}}}],
+                     [{"text": "ran it"}]])
+    running = asyncio.ensure_future(prompt(client))
+    asked = await client.recorder.wait_for(
+        lambda: [e for e in client.recorder.events if e["type"] == "permission.asked"])
+    request = asked[0]["properties"]
+    assert request["permission"] == "bash" and request["patterns"] == ["echo replied"]
+    assert request["tool"]["callID"]
+    pending = await call(client, "opencode/permission/list", {})
+    assert [p["id"] for p in pending] == [request["id"]]
+    assert await call(client, "opencode/permission/reply", {"requestID": request["id"], "reply": "once"}) is True
+    result = await asyncio.wait_for(running, 20)
+    (tool,) = await tool_parts(client, result["sessionID"])
+    assert tool["state"]["status"] == "completed" and "replied" in tool["state"]["output"]
+    assert await call(client, "opencode/permission/reply", {"requestID": request["id"], "reply": "once"}) is False
+
+
+@pytest.mark.opts(permission={"bash": "ask"})
+async def test_rejected_ask_stops_the_run_with_the_feedback(client, fake):
+    fake.set_script([[{"tool_call": {"name": "bash", "arguments": {"command": "rm -rf build", "description": "clean"}}}],
+                     [{"text": "should not be asked for"}]])
+    running = asyncio.ensure_future(prompt(client))
+    asked = await client.recorder.wait_for(
+        lambda: [e for e in client.recorder.events if e["type"] == "permission.asked"])
+    await call(client, "opencode/permission/reply", {
+        "requestID": asked[0]["properties"]["id"], "reply": "reject", "message": "keep the build folder"})
+    result = await asyncio.wait_for(running, 20)
+    (tool,) = await tool_parts(client, result["sessionID"])
+    assert tool["state"]["status"] == "error" and "keep the build folder" in tool["state"]["error"]
+    assert len(main_requests(fake)) == 1  # the loop stopped: the model was not called again
+
+
+async def test_task_runs_a_subagent_in_a_child_session(client, fake):
+    fake.set_script([
+        [{"tool_call": {"name": "task", "arguments": {
+            "description": "Find python files", "prompt": "List the python files", "subagent_type": "general"}}}],
+        [{"text": "There is hello.py."}],
+        [{"text": "The subagent found hello.py."}],
+    ])
+    result = await prompt(client)
+    assert result["parts"][-2]["text"] == "The subagent found hello.py."
+    (tool,) = await tool_parts(client, result["sessionID"])
+    assert tool["state"]["status"] == "completed" and "There is hello.py." in tool["state"]["output"]
+    children = await call(client, "opencode/session/children", {"sessionID": result["sessionID"]})
+    assert len(children) == 1 and "Find python files" in children[0]["title"]
+    child_messages = await call(client, "opencode/session/messages", {"sessionID": children[0]["id"]})
+    assert child_messages[-1]["info"]["agent"] == "general"
+    assert child_messages[0]["parts"][0]["text"] == "List the python files"
+
+
+async def test_shell_records_the_users_command_as_a_bash_part(client, fake):
+    sid = (await call(client, "opencode/session/create", {}))["id"]
+    result = await call(client, "opencode/session/shell", {"sessionID": sid, "command": "echo shell-out"})
+    (tool,) = [p for p in result["parts"] if p["type"] == "tool"]
+    assert tool["tool"] == "bash" and tool["state"]["status"] == "completed"
+    assert "shell-out" in tool["state"]["output"]
+    assert main_requests(fake) == []
+
+
+async def test_custom_command_renders_its_template(client, fake, workspace):
+    (workspace / ".opencode" / "command").mkdir(parents=True)
+    (workspace / ".opencode" / "command" / "explain.md").write_text(
+        "---\ndescription: explain a file\n---\nExplain $1 briefly, focusing on $ARGUMENTS.\n")
+    fake.set_script([[{"text": "explained"}]])
+    sid = (await call(client, "opencode/session/create", {}))["id"]
+    result = await call(client, "opencode/session/command",
+                        {"sessionID": sid, "command": "explain", "arguments": "hello.py"})
+    assert result["parts"][-2]["text"] == "explained"
+    user = [m for m in main_requests(fake)[0]["messages"] if m["role"] == "user"][-1]
+    assert "Explain hello.py briefly" in user["content"]

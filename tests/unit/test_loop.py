@@ -1,0 +1,149 @@
+"""The agent loop with the model scripted through the core's LanguageModel protocol."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import pytest
+
+from opencode_lsp.app import App
+from opencode_lsp.core.config import Config
+from opencode_lsp.core.llm import (
+    ChatRequest,
+    Finish,
+    ModelError,
+    ModelInfo,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallStart,
+    Usage,
+)
+from opencode_lsp.core.user_input import PromptInput
+from opencode_lsp.storage import MemoryStore
+
+
+class ScriptedModel:
+    def __init__(self, info: ModelInfo, turns: list[Any]):
+        self.info = info
+        self.turns = turns
+        self.requests: list[ChatRequest] = []
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        self.requests.append(request)
+        turn = self.turns.pop(0) if self.turns else [TextDelta(text="ok"), Finish(reason="stop")]
+        for event in turn:
+            if isinstance(event, Exception):
+                raise event
+            if isinstance(event, float):
+                await asyncio.sleep(event)
+                continue
+            yield event
+
+
+class ScriptedProvider:
+    def __init__(self, turns: list[Any]):
+        self.model = ScriptedModel(ModelInfo(providerID="fake", modelID="m", cost={"input": 1.0, "output": 2.0}), turns)
+
+    def get(self, provider_id: str, model_id: str) -> ScriptedModel:
+        return self.model
+
+    def list_models(self) -> list[ModelInfo]:
+        return [self.model.info]
+
+
+def make_app(root: Path, turns: list[Any]) -> App:
+    app = App(root, Config(model="fake/m"), MemoryStore(), provider=ScriptedProvider(turns), data_dir=root.parent / "data")
+    return app
+
+
+def tool_turn(name: str, arguments: str, call_id: str = "call_1") -> list[Any]:
+    return [ToolCallStart(index=0, id=call_id, name=name),
+            ToolCall(index=0, id=call_id, name=name, arguments=arguments),
+            Finish(reason="tool-calls", usage=Usage(prompt=100, completion=10))]
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "a.txt").write_text("alpha\nbeta\n")
+    return ws
+
+
+async def test_tool_step_then_text_step(root):
+    app = make_app(root, [
+        tool_turn("read", f'{{"filePath": "{root / "a.txt"}"}}'),
+        [TextDelta(text="It has "), TextDelta(text="two lines."), Finish(reason="stop", usage=Usage(prompt=200, completion=5))],
+    ])
+    session = app.sessions.create()
+    result = await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "read a.txt"}]))
+    assert result.info.finish == "stop"
+    assert [p.type for p in result.parts] == ["step-start", "text", "step-finish"]
+    entries = app.sessions.typed_messages(session.id)
+    tool = next(p for p in entries[1].parts if p.type == "tool")
+    assert tool.state.status == "completed" and "1: alpha" in tool.state.output
+    # Cost: (100*1 + 10*2)/1e6 + (200*1 + 5*2)/1e6
+    info = app.sessions.get(session.id)
+    assert info.cost == pytest.approx((120 + 210) / 1e6)
+    assert info.tokens.input == 300 and info.tokens.output == 15
+
+
+async def test_invalid_json_arguments_go_to_the_invalid_tool(root):
+    app = make_app(root, [tool_turn("read", "{not json"), [TextDelta(text="sorry"), Finish(reason="stop")]])
+    session = app.sessions.create()
+    await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}]))
+    tool = next(p for p in app.sessions.typed_messages(session.id)[1].parts if p.type == "tool")
+    assert tool.tool == "invalid" and tool.state.status == "completed"
+
+
+async def test_unknown_tool_is_routed_to_invalid(root):
+    app = make_app(root, [tool_turn("teleport", "{}"), [TextDelta(text="ok"), Finish(reason="stop")]])
+    session = app.sessions.create()
+    await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}]))
+    tool = next(p for p in app.sessions.typed_messages(session.id)[1].parts if p.type == "tool")
+    assert tool.tool == "invalid" and "teleport" in tool.state.output
+
+
+async def test_doom_loop_asks_after_three_identical_calls(root):
+    call = f'{{"filePath": "{root / "a.txt"}"}}'
+    same = [ToolCallStart(index=i, id=f"c{i}", name="read") for i in range(3)] + \
+           [ToolCall(index=i, id=f"c{i}", name="read", arguments=call) for i in range(3)] + \
+           [Finish(reason="tool-calls")]
+    app = make_app(root, [same, [TextDelta(text="done"), Finish(reason="stop")]])
+    asked: list[dict] = []
+    app.bus.subscribe(lambda e: asked.append(e.properties) if e.type == "permission.asked" else None)
+
+    async def answer():
+        while not asked:
+            await asyncio.sleep(0.01)
+        app.permissions.reply(asked[0]["id"], "once")
+
+    session = app.sessions.create()
+    answering = asyncio.ensure_future(answer())
+    await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}]))
+    await answering
+    assert [a["permission"] for a in asked] == ["doom_loop"]
+
+
+async def test_retryable_error_then_success_and_abort_during_wait(root, monkeypatch):
+    from opencode_lsp.core import step
+
+    monkeypatch.setattr(step, "RETRY_INITIAL_MS", 10)
+    app = make_app(root, [[ModelError("overloaded", status_code=529, retryable=True)],
+                          [TextDelta(text="fine"), Finish(reason="stop")]])
+    session = app.sessions.create()
+    result = await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}]))
+    assert [p.type for p in result.parts] == ["step-start", "retry", "step-start", "text", "step-finish"]
+
+    app2 = make_app(root, [[ModelError("slow", status_code=429, retryable=True, retry_after_ms=30000)]])
+    s2 = app2.sessions.create()
+    running = asyncio.ensure_future(app2.runner.prompt(s2.id, PromptInput(parts=[{"type": "text", "text": "x"}])))
+    while app2.runner.status().get(s2.id, {}).get("type") != "retry":
+        await asyncio.sleep(0.01)
+    assert await app2.runner.abort(s2.id) is True
+    result = await asyncio.wait_for(running, 5)
+    assert result.info.error.name == "MessageAbortedError"
+    assert app2.runner.status() == {}
