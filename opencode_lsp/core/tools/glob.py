@@ -1,0 +1,64 @@
+"""The ``glob`` tool: files whose path matches a glob pattern, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import search
+from .base import ToolContext, ToolError, ToolResult
+from .paths import ensure_inside, relative_title
+from .truncate import truncate_output
+
+MAX_RESULTS = 100
+
+DESCRIPTION = """\
+Find files by name with a glob pattern such as "**/*.py", "src/**/*.{ts,tsx}" or "*.md".
+
+- A pattern without "/" matches file names at any depth; a pattern with "/" is matched against
+  the path relative to the searched directory.
+- path is the directory to search (default: the workspace root). Leave it out rather than
+  passing "." or "undefined".
+- Files ignored by .gitignore and the .git directory are skipped.
+- Results are absolute paths, most recently modified first, at most 100.
+- To search file contents use grep. For open-ended searches that may take several rounds,
+  consider a subagent via the task tool. Running several searches in parallel is fine.
+"""
+
+
+class GlobTool:
+    id = "glob"
+    description = DESCRIPTION
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "pattern": {"type": "string", "description": "Glob pattern to match file paths against."},
+            "path": {"type": "string", "description": "Directory to search in (default: workspace root)."},
+        },
+        "required": ["pattern"],
+    }
+
+    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        pattern = args.get("pattern")
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise ToolError("pattern is required.")
+        raw = args.get("path")
+        root = ctx.workspace.resolve(raw) if isinstance(raw, str) and raw.strip() else ctx.workspace.root
+        if not await ctx.workspace.is_dir(root):
+            raise ToolError(f"{root} is not a directory.")
+        await ensure_inside(ctx, root, kind="directory")
+        files = search.by_newest(await search.list_files(root, pattern))
+        truncated = len(files) > MAX_RESULTS
+        shown = files[:MAX_RESULTS]
+        if not shown:
+            output = "No files found."
+        else:
+            output = "\n".join(str(p) for p in shown)
+            if truncated:
+                output += (f"\n\n(Results truncated: showing the {MAX_RESULTS} most recently modified of "
+                           f"{len(files)} files. Use a more specific pattern or path.)")
+        output, _, _ = truncate_output(output, ctx.services)
+        return ToolResult(title=relative_title(ctx, root), output=output,
+                          metadata={"count": len(shown), "truncated": truncated})
+
+
+tool = GlobTool()

@@ -1,0 +1,31 @@
+"""The ``invalid`` tool: where the loop routes calls it could not run as asked (unknown tool,
+arguments that are not JSON or do not fit the schema), so the model reads why and retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import ToolContext, ToolResult
+
+
+class InvalidTool:
+    id = "invalid"
+    description = "Do not use. Reports a malformed tool call back to the model."
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {"tool": {"type": "string"}, "error": {"type": "string"}},
+        "required": ["tool", "error"],
+    }
+
+    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        name = args.get("tool") or "unknown"
+        error = args.get("error") or "no reason given"
+        return ToolResult(
+            title="Invalid tool call",
+            output=f"The call to the tool {name!r} was invalid and did not run: {error}\n"
+                   "Fix the call (tool name and arguments as its schema describes) and try again.",
+            metadata={"tool": name},
+        )
+
+
+tool = InvalidTool()

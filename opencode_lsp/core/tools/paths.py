@@ -1,0 +1,43 @@
+"""Where a tool's path lands, and the permission it needs when that is outside the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .base import ToolContext, ToolError
+
+
+def relative_title(ctx: ToolContext, path: Path) -> str:
+    """The path as a user reads it in a title: relative to the root when below it."""
+    try:
+        return str(Path(path).relative_to(ctx.workspace.root))
+    except ValueError:
+        return str(path)
+
+
+async def ensure_inside(ctx: ToolContext, path: Path, *, kind: str = "file",
+                        metadata: dict[str, Any] | None = None) -> None:
+    """Ask ``external_directory`` before a tool touches ``path`` outside the workspace.
+
+    ``contains`` resolves symlinks and ``..``, so a link inside the workspace pointing out of it
+    asks too. The pattern is the directory holding the target (or the directory itself when
+    ``kind`` is "directory") followed by ``/*``, so "always" covers the neighbours as well."""
+    if ctx.workspace.contains(path):
+        return
+    real = Path(path).resolve()
+    directory = real if kind == "directory" else real.parent
+    pattern = f"{directory}/*"
+    await ctx.ask(
+        "external_directory", [pattern], always=[pattern],
+        metadata={"filepath": str(real), "parentDir": str(directory), **(metadata or {})},
+    )
+
+
+async def resolve_for(ctx: ToolContext, raw: str, *, kind: str = "file") -> Path:
+    """Resolve a model-given path and clear it for use (asking when it leaves the workspace)."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise ToolError("A path is required.")
+    path = ctx.workspace.resolve(raw)
+    await ensure_inside(ctx, path, kind=kind)
+    return path

@@ -1,0 +1,75 @@
+"""The ``task`` tool: hand a self-contained job to a subagent running in a child session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import ToolContext, ToolError, ToolResult
+
+INTRO = """\
+Start a subagent: a separate agent that works on its own in a child session and reports back
+once. Use it for open-ended searches or multi-step jobs whose details you do not need to see,
+to keep your own context small.
+
+- Write a complete prompt: the subagent sees nothing of this conversation. Say exactly what to
+  do and what to return (e.g. file paths and line numbers, a summary, a yes/no).
+- description is a short (3-5 word) label for the user.
+- Independent jobs can run in parallel: call the tool several times in one message.
+- Its result is for you, not the user: relay what matters in your own answer.
+- To continue an earlier subagent with its context, pass its task_id from the earlier result.
+- Do not use it to read one known file or search for one symbol: read, glob and grep are
+  faster for that.
+"""
+
+
+def _description(subagents: list[dict[str, Any]]) -> str:
+    if not subagents:
+        return INTRO + "\nNo subagents are configured."
+    listed = "\n".join(f"- {a['name']}: {a.get('description') or '(no description)'}" for a in subagents)
+    return INTRO + "\nAvailable subagent_type values:\n" + listed
+
+
+class TaskTool:
+    id = "task"
+    description = _description([{"name": "general", "description": "General-purpose agent for research and multi-step work."}])
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "description": {"type": "string", "description": "Short (3-5 word) label for the job."},
+            "prompt": {"type": "string", "description": "The full instructions for the subagent."},
+            "subagent_type": {"type": "string", "description": "Which subagent to run."},
+            "task_id": {"type": "string", "description": "Resume the subagent of an earlier task result."},
+            "command": {"type": "string", "description": "The command that started this task, if any."},
+        },
+        "required": ["description", "prompt", "subagent_type"],
+    }
+
+    def describe(self, services: dict[str, Any]) -> str:
+        return _description(list(services.get("subagents") or []))
+
+    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        description, prompt, agent = args.get("description"), args.get("prompt"), args.get("subagent_type")
+        for name, value in (("description", description), ("prompt", prompt), ("subagent_type", agent)):
+            if not isinstance(value, str) or not value.strip():
+                raise ToolError(f"{name} is required.")
+        known = [a["name"] for a in ctx.services.get("subagents") or []]
+        if known and agent not in known:
+            raise ToolError(f"Unknown subagent_type {agent!r}. Available: {', '.join(known)}.")
+        run = ctx.services.get("run_subagent")
+        if run is None:
+            raise ToolError("Subagents are not available in this session.")
+        await ctx.ask("task", [agent], always=["*"], metadata={"description": description, "subagent_type": agent})
+        ctx.update(description, {"sessionId": args.get("task_id") or None})
+        result = await run(agent=agent, prompt=prompt, description=description,
+                           task_id=args.get("task_id") or None, command=args.get("command") or None)
+        session_id = result["session_id"]
+        text = result.get("text") or ""
+        output = (f"task_id: {session_id} (pass it as task_id to continue this subagent)\n\n"
+                  f"<task_result>\n{text}\n</task_result>")
+        metadata: dict[str, Any] = {"sessionId": session_id}
+        if result.get("summary") is not None:
+            metadata["summary"] = result["summary"]
+        return ToolResult(title=description, output=output, metadata=metadata)
+
+
+tool = TaskTool()

@@ -1,0 +1,74 @@
+"""The ``todowrite`` tool: the model's task list for the session, replaced as a whole each call."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .base import ToolContext, ToolError, ToolResult
+
+STATUSES = ("pending", "in_progress", "completed", "cancelled")
+PRIORITIES = ("high", "medium", "low")
+
+DESCRIPTION = """\
+Create or update the task list for this session, to plan multi-step work and show the user
+your progress. Each call replaces the whole list.
+
+When to use it: the task needs three or more distinct steps, the user gave several tasks or
+asked for a todo list, or new requirements came up while working. Skip it for a single
+trivial step or a purely conversational answer.
+
+Each item has content (what to do, imperative and specific), status (pending, in_progress,
+completed or cancelled) and priority (high, medium or low).
+- Keep exactly one item in_progress while you work; mark it completed as soon as it is done
+  (not in batches), then move the next one to in_progress.
+- Only mark an item completed when it is really finished: not if tests fail, the change is
+  partial or you hit an unresolved error. Add an item for the blocker instead.
+- Cancel items that turned out to be unnecessary.
+"""
+
+
+class TodoWriteTool:
+    id = "todowrite"
+    description = DESCRIPTION
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "todos": {
+                "type": "array",
+                "description": "The complete, updated task list.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "content": {"type": "string", "description": "What the task is."},
+                        "status": {"type": "string", "description": "pending, in_progress, completed or cancelled."},
+                        "priority": {"type": "string", "description": "high, medium or low."},
+                    },
+                    "required": ["content", "status", "priority"],
+                },
+            },
+        },
+        "required": ["todos"],
+    }
+
+    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        todos = args.get("todos")
+        if not isinstance(todos, list):
+            raise ToolError("todos must be a list of {content, status, priority} objects.")
+        for i, item in enumerate(todos):
+            if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("content", "status", "priority")):
+                raise ToolError(f"todos[{i}] needs string fields content, status and priority.")
+        setter = ctx.services.get("set_todos")
+        if setter is None:
+            raise ToolError("The task list is not available in this session.")
+        saved = setter(todos)
+        saved = saved if isinstance(saved, list) else todos
+        remaining = [t for t in saved if t.get("status") != "completed"]
+        return ToolResult(
+            title=f"{len(remaining)} todos",
+            output=json.dumps(remaining, indent=2, ensure_ascii=False),
+            metadata={"todos": saved},
+        )
+
+
+tool = TodoWriteTool()
