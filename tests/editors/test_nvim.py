@@ -215,3 +215,12 @@ def test_checkhealth_reports_ok(workspace, tmp_path, fake):
     assert "OK model: fake/m (from server config)" in report
     assert "OK fake needs no API key (" + fake.base_url + ")" in report
     assert "OK store: " + str(tmp_path / "data") in report
+
+
+def test_neovim_010_api_paths(workspace, tmp_path, fake):
+    fake.set_script([[{"text": "Hi there."}]])
+    seen = run_nvim("legacy", workspace, tmp_path, api=fake.base_url)
+    assert seen["chat"][2:4] == ["## You", "hello from the old API"]
+    assert len(seen["listed"]) == 1
+    report = "\n".join(seen["report"])
+    assert "ERROR" not in report and "OK server running" in report, report
