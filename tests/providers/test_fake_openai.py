@@ -76,18 +76,17 @@ def test_cut_is_a_protocol_error_for_the_client(fake):
         chat(fake)
 
 
-def test_non_streaming_answer(fake):
-    fake.add_turns([{"text": "whole"}, {"tool_call": {"name": "glob", "arguments": {"pattern": "*"}}}])
-    data = chat(fake, stream=False).json()
-    message = data["choices"][0]["message"]
-    assert message["content"] == "whole" and data["choices"][0]["finish_reason"] == "tool_calls"
-    assert json.loads(message["tool_calls"][0]["function"]["arguments"]) == {"pattern": "*"}
+def test_non_streaming_requests_are_refused(fake):
+    fake.add_turns(["kept"])
+    assert chat(fake, stream=False).status_code == 400
+    assert fake.pending_turns == 1 and fake.requests == []
 
 
 def test_request_headers_are_recorded(fake):
-    httpx.post(fake.base_url + "/chat/completions", json={"messages": []}, headers={"X-Probe": "1"}, timeout=10)
+    httpx.post(fake.base_url + "/chat/completions", json={"stream": True, "messages": []},
+               headers={"X-Probe": "1"}, timeout=10)
     assert fake.request_headers[0]["x-probe"] == "1"
-    assert fake.wait_for_requests(1, timeout=1)[0] == {"messages": []}
+    assert fake.wait_for_requests(1, timeout=1)[0] == {"stream": True, "messages": []}
 
 
 def test_runs_as_a_subprocess_with_a_script_and_control_endpoints(tmp_path):

@@ -1,6 +1,7 @@
 """A scripted OpenAI-compatible chat server for integration tests and benchmarks.
 
-It speaks just enough of the OpenAI chat API for litellm (and OpenCode) to stream from it:
+It speaks just enough of the OpenAI chat API for litellm (and OpenCode) to stream from it (streaming
+requests only; a non-streaming one gets a 400 and consumes no turn):
 ``POST /v1/chat/completions`` (also ``/chat/completions``) answers with SSE chunks sent with
 chunked transfer encoding, so cutting the connection is a real protocol error for the client.
 It runs in a daemon thread, so it works from sync and async tests alike, and as a subprocess.
@@ -95,21 +96,15 @@ def _text(content: Any) -> str:
 def matcher(spec: dict[str, Any]) -> Predicate:
     """A predicate from the declarative ``match`` object of a JSON script (subprocess mode)."""
 
+    def says(body: dict[str, Any], role: str, needle: str) -> bool:
+        return any(m.get("role") == role and needle in _text(m.get("content")) for m in body.get("messages", []))
+
     def match(body: dict[str, Any]) -> bool:
-        messages = body.get("messages", [])
-        if spec.get("title") and not is_title_request(body):
-            return False
-        if "system_contains" in spec and not any(
-                m.get("role") == "system" and spec["system_contains"] in _text(m.get("content")) for m in messages):
-            return False
-        if "user_contains" in spec and not any(
-                m.get("role") == "user" and spec["user_contains"] in _text(m.get("content")) for m in messages):
-            return False
-        if "max_tokens" in spec and body.get("max_tokens") != spec["max_tokens"]:
-            return False
-        if "has_tools" in spec and bool(body.get("tools")) != bool(spec["has_tools"]):
-            return False
-        return True
+        return ((not spec.get("title") or is_title_request(body))
+                and ("system_contains" not in spec or says(body, "system", spec["system_contains"]))
+                and ("user_contains" not in spec or says(body, "user", spec["user_contains"]))
+                and ("max_tokens" not in spec or body.get("max_tokens") == spec["max_tokens"])
+                and ("has_tools" not in spec or bool(body.get("tools")) == bool(spec["has_tools"])))
 
     return match
 
@@ -266,18 +261,17 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        turn = fake._take_turn(body, headers)
+        if not body.get("stream"):  # OpenCode and our provider always stream; nothing is consumed
+            self._json(400, {"error": {"message": "this fake server only answers streaming requests"}})
+            return
+        turn = fake._take_turn(body, {k.lower(): v for k, v in self.headers.items()})
         first = turn[0] if turn else {}
         if "error" in first:
             error = first["error"]
             payload = error.get("body", {"error": {"message": f"scripted error {error.get('status', 500)}"}})
             self._json(int(error.get("status", 500)), payload, error.get("headers", {}))
             return
-        if body.get("stream"):
-            _Stream(self, fake, body).play(turn)
-        else:
-            self._json(200, _complete(fake, body, turn))
+        _Stream(self, fake, body).play(turn)
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
@@ -420,32 +414,6 @@ class _Stream:
             self.h.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-
-
-def _complete(fake: FakeOpenAI, body: dict[str, Any], turn: Turn) -> dict[str, Any]:
-    """A non-streaming answer assembled from the same steps."""
-    text, reasoning, calls, finish, usage = "", "", [], None, {}
-    for step in turn:
-        text += step.get("text", "")
-        reasoning += step.get("reasoning", "")
-        if "tool_call" in step:
-            call = step["tool_call"]
-            args = call.get("arguments", {})
-            calls.append({"id": call.get("id", f"call_{len(calls)}"), "type": "function",
-                          "function": {"name": call["name"],
-                                       "arguments": args if isinstance(args, str) else json.dumps(args)}})
-        finish = step.get("finish", finish)
-        usage = step.get("usage", usage)
-    message: dict[str, Any] = {"role": "assistant", "content": text or None}
-    if reasoning:
-        message["reasoning_content"] = reasoning
-    if calls:
-        message["tool_calls"] = calls
-    prompt, completion = int(usage.get("prompt_tokens", 1)), int(usage.get("completion_tokens", 1))
-    return {"id": f"chatcmpl-fake-{len(fake.requests)}", "object": "chat.completion", "created": int(time.time()),
-            "model": fake.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish or ("tool_calls" if calls else "stop")}],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}}
 
 
 def _load_script(path: str | None) -> tuple[list[Turn], list[dict[str, Any]]]:
