@@ -91,12 +91,12 @@ def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
     # A fed event list renders: deltas appended once, the tool header replaced in place.
     assert seen["streamed"] == [
         "# A session", "", "## You", "read it please", "[file] hello.py (lines 1-2)", "",
-        "## opencode · build · fake/m", "▸ thinking", "  > step one", "The file prints hi.",
+        "## opencode · build · fake/m", "▸ thinking", "  > step one", "", "The file prints hi.",
         "✓ read hello.py (completed)", "    1: print(\"hi\")", "", "_tokens 120 in · 8 out · $0.0012_", "",
     ]
     assert seen["running_header"] == "◐ read hello.py (running)"
     # Reasoning and tool output are folded; the text is not.
-    assert seen["folds"] == {"thinking": [1, 8], "text": [0, -1], "tool": [1, 11]}
+    assert seen["folds"] == {"thinking": [1, 8], "text": [0, -1], "tool": [1, 12]}
     # A diff of an edit is shown under its header; errors and aborts are visible.
     assert "```diff" in seen["edit_lines"] and "-old" in seen["edit_lines"] and "+new" in seen["edit_lines"]
     assert "✗ bash ls (error)" in seen["edit_lines"] and "    error: boom" in seen["edit_lines"]

@@ -84,7 +84,7 @@ vim.api.nvim_win_call(win, function()
   local function at(i)
     return { vim.fn.foldlevel(i), vim.fn.foldclosed(i) }
   end
-  out.folds = { thinking = at(9), text = at(10), tool = at(12) }
+  out.folds = { thinking = at(9), text = at(11), tool = at(13) }
 end)
 
 -- An edit with a diff, a failed tool and an aborted message.

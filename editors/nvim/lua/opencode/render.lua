@@ -145,6 +145,11 @@ local function render_assistant_parts(b, entry)
   for _, part in ipairs(entry.parts) do
     if part.type == 'text' then
       if part.text and part.text ~= '' then
+        -- Set the answer apart from a tool block or thinking above it.
+        local previous = b.lines[#b.lines] or ''
+        if previous:match('^    ') or previous:match('^  > ') or previous:match('%((%a+)%)$') then
+          b:blank()
+        end
         b:add(part.text)
       end
     elseif part.type == 'reasoning' then
