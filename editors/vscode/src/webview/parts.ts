@@ -28,8 +28,10 @@ function fileLabel(url: string, filename?: string): string {
 export function diffView(diff: string): HTMLElement {
   const pre = h("pre", { class: "diff" });
   for (const line of diff.replace(/\n$/, "").split("\n")) {
+    // The "Index:" banner and its rule say nothing the file header does not.
+    if (line.startsWith("Index:") || /^={10,}$/.test(line)) continue;
     let kind = "ctx";
-    if (line.startsWith("+++") || line.startsWith("---") || line.startsWith("Index:") || line.startsWith("====")) kind = "meta";
+    if (line.startsWith("+++") || line.startsWith("---")) kind = "meta";
     else if (line.startsWith("@@")) kind = "hunk";
     else if (line.startsWith("+")) kind = "add";
     else if (line.startsWith("-")) kind = "del";
