@@ -44,9 +44,12 @@ Apply a patch that adds, changes, renames or deletes files. The patch text looks
 @dataclass
 class Chunk:
     anchor: str | None
-    old: list[str] = field(default_factory=list)
-    new: list[str] = field(default_factory=list)
+    ops: list[tuple[str, str]] = field(default_factory=list)  # (" " | "-" | "+", text)
     at_end: bool = False
+
+    @property
+    def old(self) -> list[str]:
+        return [text for tag, text in self.ops if tag != "+"]
 
 
 @dataclass
@@ -115,17 +118,12 @@ def _parse_chunks(body: list[str], i: int, op: FileOp) -> int:
                 chunk = Chunk(anchor=None)
                 op.chunks.append(chunk)
             tag, rest = (line[0], line[1:]) if line else (" ", "")
-            if tag == " ":
-                chunk.old.append(rest)
-                chunk.new.append(rest)
-            elif tag == "-":
-                chunk.old.append(rest)
-            elif tag == "+":
-                chunk.new.append(rest)
+            if tag in (" ", "-", "+"):
+                chunk.ops.append((tag, rest))
             else:
                 raise ToolError(f"In '{UPDATE}{op.path}' a hunk line must start with ' ', '-' or '+': {line!r}")
         i += 1
-    if not op.chunks or not any(c.old or c.new for c in op.chunks):
+    if not any(tag != " " for c in op.chunks for tag, _ in c.ops):
         raise ToolError(f"'{UPDATE}{op.path}' has no changes.")
     return i
 
@@ -158,16 +156,27 @@ def apply_chunks(text: str, op: FileOp) -> str:
             if found == -1:
                 raise ToolError(f"In {op.path}: could not find the context line {chunk.anchor!r}.")
             cursor = found + 1
-        old, new = chunk.old, chunk.new
-        pos = _seek(lines, old, cursor, chunk.at_end)
-        if pos == -1 and old and old[-1] == "":
-            old, new = old[:-1], (new[:-1] if new and new[-1] == "" else new)
-            pos = _seek(lines, old, cursor, chunk.at_end)
+        ops = chunk.ops
+        pos = _seek(lines, chunk.old, cursor, chunk.at_end)
+        if pos == -1 and ops and ops[-1] == (" ", ""):
+            # A blank context line at the end of a hunk is often just the patch's final newline.
+            ops = ops[:-1]
+            pos = _seek(lines, [t for tag, t in ops if tag != "+"], cursor, chunk.at_end)
         if pos == -1:
             shown = "\n".join(chunk.old)
             raise ToolError(f"In {op.path}: could not find these lines of a hunk:\n{shown}")
-        edits.append((pos, len(old), new))
-        cursor = pos + len(old)
+        # Context lines keep the file's own text: the match may have ignored whitespace.
+        new, k = [], pos
+        for tag, text in ops:
+            if tag == " ":
+                new.append(lines[k])
+                k += 1
+            elif tag == "-":
+                k += 1
+            else:
+                new.append(text)
+        edits.append((pos, k - pos, new))
+        cursor = k
     for pos, count, new in reversed(edits):
         lines[pos:pos + count] = new
     return "\n".join(lines) + ("\n" if trailing_newline or not lines else "")
