@@ -225,3 +225,20 @@ def test_neovim_010_api_paths(workspace, tmp_path, fake):
     assert len(seen["listed"]) == 1
     report = "\n".join(seen["report"])
     assert "ERROR" not in report and "OK server running" in report, report
+
+
+def test_agent_model_and_export(workspace, tmp_path, fake):
+    fake.set_script([[{"text": "A plan."}], [{"text": "Built."}]])
+    seen = run_nvim("actions", workspace, tmp_path, api=fake.base_url)
+    # The picked agent and model went with the prompt.
+    assert seen["picked_model"]["providerID"] == "fake"
+    assert "## opencode · plan · fake/m" in seen["plan_chat"] and "A plan." in seen["plan_chat"]
+    build_turn = seen["build_chat"][seen["build_chat"].index("build something"):]
+    assert "## opencode · build · fake/other" in build_turn and "Built." in build_turn
+    main_requests = [r for r in fake.requests if not is_title_request(r)]
+    assert main_requests[-1]["model"] == "other"
+    # Export wrote OpenCode's export shape.
+    exported = seen["exported"]
+    assert exported["info"]["id"] == seen["session_id"]
+    texts = [p.get("text") for m in exported["messages"] for p in m["parts"] if p["type"] == "text"]
+    assert texts == ["plan something", "A plan.", "build something", "Built."]

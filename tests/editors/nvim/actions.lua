@@ -1,0 +1,41 @@
+-- :OpenCode agent, model and export against the server.
+local H = dofile(vim.env.OPENCODE_TEST_SCRIPTS .. '/harness.lua')
+H.setup()
+local state = require('opencode.state')
+
+H.stub_select(function(items, opts)
+  if opts.kind == 'opencode.agent' then
+    return H.by_label(items, opts, '^plan')
+  end
+  if opts.kind == 'opencode.model' then
+    return items[1]
+  end
+end)
+
+vim.cmd('OpenCode agent')
+H.wait(function()
+  return state.agent == 'plan'
+end, 'the agent choice')
+vim.cmd('OpenCode model')
+H.wait(function()
+  return state.model ~= nil
+end, 'the model choice')
+H.out.picked_model = state.model
+vim.cmd('OpenCode ask plan something')
+H.wait_run(1, 'the plan run')
+H.out.plan_chat = H.chat_lines()
+
+vim.cmd('OpenCode model fake/other')
+vim.cmd('OpenCode agent build')
+vim.cmd('OpenCode ask build something')
+H.wait_run(2, 'the build run')
+H.out.build_chat = H.chat_lines()
+
+local path = vim.fn.getcwd() .. '/exported.json'
+vim.cmd('OpenCode export ' .. path)
+H.wait(function()
+  return vim.fn.filereadable(path) == 1
+end, 'the export file')
+H.out.exported = vim.json.decode(table.concat(vim.fn.readfile(path), '\n'))
+H.out.session_id = state.session_id
+H.finish()
