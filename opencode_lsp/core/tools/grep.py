@@ -32,9 +32,7 @@ Match = tuple[Path, int, str]
 
 
 async def _rg_matches(root: Path, target: Path, pattern: str, include: str | None) -> list[Match]:
-    args = ["--json", *search.RG_COMMON, "--regexp", pattern]
-    if include:
-        args += ["--glob", include]
+    args = ["--json", *search.RG_COMMON, *search.include_args(include), "--regexp", pattern]
     # Search relative to ``root`` so anchored include globs ("src/**/*.go") mean what they say.
     where = "." if target == root else target.name
     code, out, err = await search.run_rg(args + ["--", where], root)
@@ -51,6 +49,9 @@ async def _rg_matches(root: Path, target: Path, pattern: str, include: str | Non
         if text is None:  # not valid UTF-8: ripgrep sends base64 bytes
             continue
         matches.append((Path(os.path.normpath(root / path)), data["line_number"], text.rstrip("\r\n")))
+    if include and "/" in include:
+        keep = set(search.filter_paths(list({m[0] for m in matches}), root, include))
+        matches = [m for m in matches if m[0] in keep]
     return matches
 
 

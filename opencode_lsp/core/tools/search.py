@@ -190,15 +190,31 @@ async def run_rg(args: list[str], cwd: Path) -> tuple[int, bytes, str]:
     return proc.returncode or 0, out, err.decode("utf-8", "replace")
 
 
+def include_args(pattern: str | None) -> list[str]:
+    """ripgrep arguments selecting files by a name glob, or [] when it must be done afterwards.
+
+    Not ``--glob``: a positive ``--glob`` overrides .gitignore in ripgrep, so ignored files
+    would come back. A file type does not, but matches only the name, so a glob with a ``/``
+    is filtered in Python (``filter_paths``) instead."""
+    if not pattern or "/" in pattern:
+        return []
+    return ["--type-add", f"include:{pattern}", "--type", "include"]
+
+
+def filter_paths(paths: list[Path], root: Path, pattern: str | None) -> list[Path]:
+    if not pattern or "/" not in pattern:
+        return paths
+    regex = compile_path_glob(pattern)
+    return [p for p in paths if regex.match(p.relative_to(root).as_posix())]
+
+
 async def rg_files(root: Path, pattern: str | None) -> list[Path]:
-    args = ["--files", *RG_COMMON, "--null"]
-    if pattern:
-        args += ["--glob", pattern]
+    args = ["--files", *RG_COMMON, "--null", *include_args(pattern)]
     code, out, err = await run_rg(args + ["."], root)
     if code not in (0, 1):
         raise ToolError(f"ripgrep failed: {err.strip() or f'exit {code}'}")
-    names = [n for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
-    return [Path(os.path.normpath(root / n)) for n in names]
+    names = [n[2:] if n.startswith("./") else n for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
+    return filter_paths([Path(os.path.normpath(root / n)) for n in names], root, pattern)
 
 
 def python_files(root: Path, pattern: str | None) -> list[Path]:
