@@ -242,3 +242,23 @@ def test_agent_model_and_export(workspace, tmp_path, fake):
     assert exported["info"]["id"] == seen["session_id"]
     texts = [p.get("text") for m in exported["messages"] for p in m["parts"] if p["type"] == "text"]
     assert texts == ["plan something", "A plan.", "build something", "Built."]
+
+
+def test_agent_edit_lands_in_the_open_buffer_with_a_diff_in_the_chat(workspace, tmp_path, fake):
+    path = str(workspace / "hello.py")
+    fake.set_script([
+        [{"tool_call": {"name": "edit", "id": "call_1",
+                        "arguments": {"filePath": path, "oldString": 'print("hello")', "newString": 'print("bye")'}}}],
+        [{"text": "Changed it."}],
+    ])
+    seen = run_nvim("edit", workspace, tmp_path, api=fake.base_url)
+    assert seen["attached"]
+    # The server matched the unsaved buffer text and the edit went into the buffer, not the disk.
+    assert seen["buffer"] == ['print("bye")'] and seen["modified"]
+    assert (workspace / "hello.py").read_text() == 'print("hi")\n'
+    assert seen["after_undo"] == ['print("hello")']
+    chat = seen["chat"]
+    assert "✓ edit hello.py (completed)" in chat
+    start = chat.index("```diff")
+    assert '-print("hello")' in chat[start:] and '+print("bye")' in chat[start:]
+    assert "Changed it." in chat
