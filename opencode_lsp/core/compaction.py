@@ -1,0 +1,447 @@
+"""Long sessions: when to compact, what the model sees after a compaction, and pruning.
+
+Overflow (OpenCode's rule): the tokens of the last finished step (its ``total``, else input +
+output + cache) against the usable context: the input limit minus a reserve when the model has
+an input limit, else the context minus the largest output we ask for.
+
+A compaction is a user message holding a ``compaction`` part; the hidden ``compaction`` agent
+answers it with an assistant message flagged ``summary: true``. The newest user turns stay
+verbatim (the "tail"): the part records where they start (``tail_start_id``, plus
+``tail_count`` so a forked copy, whose ids are new, still finds them). From then on the model
+sees [request, summary, tail, everything newer] (``filter_compacted``).
+
+``Compaction`` is the service the session loop calls before each step (``before_step``): it
+answers pending requests, starts one when the last step overflowed, and prunes when enabled.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable
+
+from . import events
+from .ids import new_id, now_ms
+from .llm import ChatRequest
+from .message import (
+    AssistantMessage,
+    AssistantPath,
+    AssistantTime,
+    CompactionPart,
+    ModelRef,
+    TextPart,
+    UserMessage,
+    UserTime,
+    parse_part,
+)
+from .transcript import field, has_compaction, info_of, is_user, parts_of, to_model_messages
+
+log = logging.getLogger(__name__)
+
+OUTPUT_TOKEN_MAX = 32_000
+COMPACTION_BUFFER = 20_000
+PRUNE_PROTECT = 40_000  # the newest tool outputs, in tokens, that pruning never touches
+PRUNE_MINIMUM = 20_000  # prune only when it frees more than this
+PRUNE_PROTECTED_TOOLS = frozenset({"skill"})
+TAIL_TURNS = 2  # at most this many of the newest user turns stay verbatim
+TAIL_TOKEN_BUDGET = 8_000  # ... and only while they fit in this many tokens (or a quarter of usable)
+
+
+# --- the overflow rule ------------------------------------------------------------------------
+
+
+def max_output_tokens(limit: Any) -> int:
+    return min(field(limit, "output") or 0, OUTPUT_TOKEN_MAX) or OUTPUT_TOKEN_MAX
+
+
+def usable_context(limit: Any, reserved: int | None = None) -> int:
+    """Tokens a request may fill before the model runs out of room (0: unknown)."""
+    context = field(limit, "context") or 0
+    if not context:
+        return 0
+    output = max_output_tokens(limit)
+    input_limit = field(limit, "input")
+    if input_limit:
+        reserve = reserved if reserved is not None else min(COMPACTION_BUFFER, output)
+        return input_limit - reserve
+    return context - output
+
+
+def counted_tokens(tokens: Any) -> int:
+    total = field(tokens, "total")
+    if total:
+        return total
+    cache = field(tokens, "cache")
+    return ((field(tokens, "input") or 0) + (field(tokens, "output") or 0)
+            + (field(cache, "read") or 0) + (field(cache, "write") or 0))
+
+
+def is_overflow(tokens: Any, limit: Any, config: Any = None) -> bool:
+    """True when the last step's usage leaves no room for the next; never with ``auto`` off or
+    an unknown context size."""
+    if config is not None and field(config, "auto") is False:
+        return False
+    if not field(limit, "context"):
+        return False
+    return counted_tokens(tokens) >= usable_context(limit, field(config, "reserved"))
+
+
+# --- what the model sees after a compaction ----------------------------------------------------
+
+
+def estimate_tokens(text: str) -> int:
+    return len(text) // 4
+
+
+def entry_tokens(entry: Any) -> int:
+    """A rough size of one message (characters / 4), enough for budgets."""
+    size = 0
+    for part in parts_of(entry):
+        kind = field(part, "type")
+        if kind in ("text", "reasoning"):
+            size += len(field(part, "text") or "")
+        elif kind == "tool":
+            state = field(part, "state")
+            size += len(str(field(state, "input") or ""))
+            if field(state, "status") == "completed" and not field(field(state, "time"), "compacted"):
+                size += len(field(state, "output") or "")
+            elif field(state, "status") == "error":
+                size += len(field(state, "error") or "")
+    return size // 4
+
+
+def _compaction_part(entry: Any) -> Any:
+    return next((p for p in parts_of(entry) if field(p, "type") == "compaction"), None)
+
+
+def _is_done_summary(info: Any) -> bool:
+    return (field(info, "role") == "assistant" and bool(field(info, "summary"))
+            and field(info, "finish") is not None and field(info, "error") is None)
+
+
+def _tail(entries: list[Any], request_index: int, part: Any) -> list[Any]:
+    start_id = field(part, "tail_start_id")
+    if start_id:
+        for i in range(request_index - 1, -1, -1):
+            if field(info_of(entries[i]), "id") == start_id:
+                return entries[i:request_index]
+    count = field(part, "tail_count") or 0
+    if count and start_id:  # the ids were renumbered (a fork): the tail is the same count
+        return entries[max(request_index - count, 0):request_index]
+    return []
+
+
+def filter_compacted(entries: Iterable[Any]) -> list[Any]:
+    """The messages the model works from: after the newest finished compaction,
+    [request, summary, retained tail, newer messages]; everything when there is none."""
+    entries = list(entries)
+    answered: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        info = info_of(entry)
+        if _is_done_summary(info):
+            answered[field(info, "parentID")] = i
+    if not answered:
+        return entries
+    for i in range(len(entries) - 1, -1, -1):
+        entry = entries[i]
+        summary_index = answered.get(field(info_of(entry), "id"))
+        if summary_index is None or not has_compaction(entry):
+            continue
+        newer = [e for j, e in enumerate(entries) if j > i and j != summary_index]
+        return [entry, entries[summary_index], *_tail(entries, i, _compaction_part(entry)), *newer]
+    return entries
+
+
+def split_tail(view: list[Any], budget: int, max_turns: int = TAIL_TURNS) -> int:
+    """Where the verbatim tail starts in ``view`` (``len(view)``: no tail).
+
+    The tail is whole user turns, the newest ``max_turns`` at most, within ``budget`` tokens,
+    taken only from messages after the previous summary (their ids must be contiguous just
+    before the new request), and something must be left to summarise."""
+    floor = 0
+    if len(view) >= 2 and _is_done_summary(info_of(view[1])) and has_compaction(view[0]):
+        summary_id = field(info_of(view[1]), "id")
+        floor = next((i for i in range(2, len(view)) if field(info_of(view[i]), "id") > summary_id), len(view))
+    start, size, turns = len(view), 0, 0
+    for i in range(len(view) - 1, floor, -1):  # i > floor: the head keeps at least one message
+        size += entry_tokens(view[i])
+        if size > budget:
+            break
+        if is_user(view[i]) and not has_compaction(view[i]):
+            turns += 1
+            if turns > max_turns:
+                break
+            start = i
+    return start
+
+
+def tail_budget(limit: Any, reserved: int | None = None) -> int:
+    usable = usable_context(limit, reserved)
+    return min(TAIL_TOKEN_BUDGET, usable // 4) if usable > 0 else TAIL_TOKEN_BUDGET
+
+
+# --- pruning ----------------------------------------------------------------------------------
+
+
+def prune_candidates(entries: list[Any]) -> list[Any]:
+    """Completed tool parts whose outputs may be cleared: beyond the newest ``PRUNE_PROTECT``
+    tokens of tool output, outside the last two user turns, newer than the last summary, and
+    only when together they free more than ``PRUNE_MINIMUM`` tokens."""
+    seen, freed, turns = 0, 0, 0
+    picked: list[Any] = []
+    for entry in reversed(entries):
+        info = info_of(entry)
+        if field(info, "role") == "user":
+            turns += 1
+        if turns < 2:
+            continue
+        if field(info, "role") == "assistant" and field(info, "summary"):
+            break
+        for part in reversed(parts_of(entry)):
+            state = field(part, "state")
+            if field(part, "type") != "tool" or field(state, "status") != "completed":
+                continue
+            if field(part, "tool") in PRUNE_PROTECTED_TOOLS:
+                continue
+            if field(field(state, "time"), "compacted"):
+                return picked if freed > PRUNE_MINIMUM else []  # older ones were pruned before
+            estimate = estimate_tokens(field(state, "output") or "")
+            seen += estimate
+            if seen > PRUNE_PROTECT:
+                freed += estimate
+                picked.append(part)
+    return picked if freed > PRUNE_MINIMUM else []
+
+
+def prune(sessions: Any, session_id: str, entries: list[Any] | None = None) -> int:
+    """Mark old tool outputs compacted; returns how many parts were pruned."""
+    records = entries if entries is not None else sessions.store.list_messages(session_id)
+    stamp = now_ms()
+    picked = prune_candidates(records)
+    for part in picked:
+        data = part if type(part) is dict else part.dump()
+        data = {**data, "state": {**data["state"], "time": {**data["state"]["time"], "compacted": stamp}}}
+        sessions.update_part(parse_part(data))
+    return len(picked)
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+def new_request(sessions: Any, session_id: str, agent: str, model: ModelRef, *, auto: bool,
+                overflow: bool = False) -> tuple[UserMessage, CompactionPart]:
+    """Store a user message asking for a compaction (the loop answers it)."""
+    user = UserMessage(id=new_id("msg"), sessionID=session_id, time=UserTime(created=now_ms()),
+                       agent=agent, model=model)
+    part = CompactionPart(id=new_id("prt"), sessionID=session_id, messageID=user.id, auto=auto,
+                          overflow=overflow or None)
+    sessions.update_message(user)
+    sessions.update_part(part)
+    return user, part
+
+
+def pending_request(entries: list[Any], last_user: Any) -> Any:
+    """The compaction part of ``last_user`` when no assistant message answers it yet."""
+    part = _compaction_part(last_user)
+    if part is None:
+        return None
+    user_id = field(info_of(last_user), "id")
+    if any(field(info_of(e), "parentID") == user_id for e in entries if not is_user(e)):
+        return None
+    return part
+
+
+def replay_turn(entries: list[Any], request_id: str) -> tuple[Any, list[Any]]:
+    """For an overflow: the interrupted user turn before the request and what precedes it.
+    ``(None, entries before the request)`` when replaying would leave nothing to summarise."""
+    before = [e for e in entries if field(info_of(e), "id") < request_id]
+    for i in range(len(before) - 1, -1, -1):
+        if is_user(before[i]) and not has_compaction(before[i]):
+            head = before[:i]
+            if any(is_user(e) and not has_compaction(e) for e in head):
+                return before[i], head
+            break
+    return None, before
+
+
+# --- the summariser ---------------------------------------------------------------------------
+
+TOOL_OUTPUT_CAP = 2_000  # characters of each tool output the summariser reads
+
+SUMMARY_TEMPLATE = """Write the summary now. It replaces everything above it: the work will go on from your summary and the last few messages, which are kept as they are. Write for an engineer who has to continue without seeing this conversation.
+
+Use these headings, in this order, and keep every section even when it is short ("none" is a fine answer):
+
+## Goal
+What the user wants overall, in one or two sentences.
+
+## Constraints
+Requirements, preferences and limits the user stated (style, tools, things not to touch).
+
+## Progress
+### Done
+Finished work: what changed, in which files, and how it was checked.
+### In progress
+What was being worked on when the conversation was cut, and how far it got.
+### Blocked
+Failures, open questions and anything waiting on the user.
+
+## Key decisions
+Choices made and the reason for each; approaches tried and dropped, so they are not retried.
+
+## Next steps
+The concrete actions still to take, in order.
+
+## Critical context
+Facts that are costly to find again: exact error messages, commands and their results, names of functions, types and settings, values the user gave.
+
+## Relevant files
+Paths of the files that matter, each with a few words on its role.
+
+Be specific and brief. Record only what actually happened; do not invent progress. Do not call tools."""
+
+UPDATE_NOTE = """The conversation above opens with an earlier summary. Produce one updated summary: keep its points that still hold, fold in what happened after it, and drop what is no longer true."""
+
+CONTINUE_TEXT = """The conversation was summarised to free context. Carry on from the summary with the next steps if there are any; if it is not clear how to go on, stop and ask the user."""
+
+SUMMARY_SYSTEM = "You condense coding sessions into summaries another engineer can continue from."
+
+
+class _NoTools:
+    """The summariser is offered no tools; a call the model makes anyway fails."""
+
+    processor: Any = None
+
+    async def execute(self, part: Any, args: dict[str, Any]) -> Any:
+        raise ValueError("no tools are available while the conversation is being summarised")
+
+
+class Compaction:
+    def __init__(self, app: Any):
+        self.app = app
+
+    @property
+    def config(self) -> Any:
+        return self.app.config.compaction
+
+    async def before_step(self, stepper: Any, entries: list[Any], last_user: Any) -> str:
+        """``run`` the next step, ``continue`` the loop (the history changed) or ``stop`` it."""
+        sessions, session_id = self.app.sessions, stepper.session_id
+        part = pending_request(entries, last_user)
+        if part is not None:
+            return await self.process(stepper, entries, last_user, part)
+        user = info_of(last_user)
+        last_done = next((e for e in reversed(entries) if not is_user(e)
+                          and field(field(info_of(e), "time"), "completed")), None)
+        if last_done is not None and not field(info_of(last_done), "summary"):
+            limit = self.app.provider.get(user.model.providerID, user.model.modelID).info.limit
+            if is_overflow(field(info_of(last_done), "tokens"), limit, self.config):
+                new_request(sessions, session_id, user.agent, user.model, auto=True)
+                return "continue"
+        if self.config.prune and prune(sessions, session_id, entries):
+            return "continue"
+        return "run"
+
+    def request_after_overflow(self, session_id: str, user: UserMessage) -> bool:
+        """The provider said the context was too long: compact, then replay the turn."""
+        if self.config.auto is False:
+            return False
+        new_request(self.app.sessions, session_id, user.agent, user.model, auto=True, overflow=True)
+        return True
+
+    async def process(self, stepper: Any, entries: list[Any], request_entry: Any, part: Any) -> str:
+        sessions, session_id = self.app.sessions, stepper.session_id
+        request = info_of(request_entry)
+        if field(part, "overflow"):
+            replay, prior = replay_turn(entries, request.id)
+        else:
+            replay, prior = None, [e for e in entries if field(info_of(e), "id") < request.id]
+        ref = self._model_ref(request)
+        model = self.app.provider.get(ref.providerID, ref.modelID)
+        view = filter_compacted(prior)
+        cut = len(view) if replay is not None else split_tail(view, tail_budget(model.info.limit, self.config.reserved))
+        head, tail = view[:cut], view[cut:]
+        if tail:
+            data = part if type(part) is dict else part.dump()
+            sessions.update_part(parse_part({**data, "tail_start_id": field(info_of(tail[0]), "id"),
+                                             "tail_count": len(tail)}))
+        message = AssistantMessage(
+            id=new_id("msg"), sessionID=session_id, time=AssistantTime(created=now_ms()), parentID=request.id,
+            modelID=ref.modelID, providerID=ref.providerID, mode="compaction", agent="compaction",
+            path=AssistantPath(cwd=str(self.app.root), root=str(self.app.root)), summary=True,
+        )
+        sessions.update_message(message)
+        stepper.current = message
+        agent = self.app.agents.get("compaction")
+        instruction = SUMMARY_TEMPLATE
+        if head and has_compaction(head[0]):
+            instruction = f"{UPDATE_NOTE}\n\n{SUMMARY_TEMPLATE}"
+        chat = ChatRequest(
+            model=model.info,
+            messages=[{"role": "system", "content": getattr(agent, "prompt", None) or SUMMARY_SYSTEM},
+                      *to_model_messages(head, model.info.ref, strip_media=True, tool_output_cap=TOOL_OUTPUT_CAP),
+                      {"role": "user", "content": instruction}],
+            max_tokens=max_output_tokens(model.info.limit),
+        )
+        self._set_compacting(session_id, now_ms())
+        try:
+            result = await stepper._process_with_retries(message, model, chat, _NoTools())
+        finally:
+            self._set_compacting(session_id, None)
+        if result is None:  # the failure is stored on the summary message
+            return "stop"
+        message.time.completed = now_ms()
+        message.finish = message.finish or "stop"
+        sessions.update_message(message)
+        sessions.bus.publish(events.session_compacted(session_id))
+        if not field(part, "auto"):
+            return "stop"
+        self._resume(session_id, request, replay)
+        return "continue"
+
+    def _model_ref(self, request: Any) -> ModelRef:
+        agent = self.app.agents.get("compaction")
+        configured = getattr(agent, "model", None)
+        if configured is not None and field(configured, "providerID") and field(configured, "modelID"):
+            return ModelRef(providerID=field(configured, "providerID"), modelID=field(configured, "modelID"))
+        return request.model
+
+    def _resume(self, session_id: str, request: Any, replay: Any) -> None:
+        """After an automatic compaction: replay the interrupted turn, or ask to carry on."""
+        sessions = self.app.sessions
+        source = info_of(replay) if replay is not None else request
+        user = UserMessage(id=new_id("msg"), sessionID=session_id, time=UserTime(created=now_ms()),
+                           agent=source.agent, model=source.model, system=field(source, "system"),
+                           format=field(source, "format"), tools=field(source, "tools"))
+        sessions.update_message(user)
+        if replay is None:
+            sessions.update_part(TextPart(id=new_id("prt"), sessionID=session_id, messageID=user.id,
+                                          text=CONTINUE_TEXT, synthetic=True))
+            return
+        for old in parts_of(replay):
+            if field(old, "type") == "compaction":
+                continue
+            data = old if type(old) is dict else old.dump()
+            sessions.update_part(parse_part({**data, "id": new_id("prt"), "messageID": user.id}))
+
+    def _set_compacting(self, session_id: str, when: int | None) -> None:
+        sessions = self.app.sessions
+        if not sessions.exists(session_id):
+            return
+        info = sessions.get(session_id)
+        sessions.update(session_id, time=info.time.model_copy(update={"compacting": when}))
+
+    async def summarize(self, session_id: str, model: dict[str, str] | None = None) -> bool:
+        """``opencode/session/summarize``: compact now (the session must be idle)."""
+        from .errors import InvalidInputError
+
+        runner, sessions = self.app.runner, self.app.sessions
+        runner.ensure_idle(session_id)
+        if not sessions.messages(session_id):
+            raise InvalidInputError("the session has no messages to summarise", "sessionID")
+        agent = runner.resolve_agent(session_id, None)
+        ref = runner.resolve_model(session_id, model, agent)
+        user, _ = new_request(sessions, session_id, agent, ref, auto=False)
+        await runner.run_existing(session_id)
+        answer = next((e for e in sessions.messages(session_id)
+                       if e["info"].get("parentID") == user.id and e["info"].get("summary")), None)
+        return bool(answer and answer["info"].get("finish") and not answer["info"].get("error"))
