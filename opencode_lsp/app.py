@@ -72,6 +72,32 @@ class App:
 
         return SessionRunner(self)
 
+    @functools.cached_property
+    def snapshots(self) -> Any:
+        """Workspace snapshots in a shadow git repository beside the store (not in the repo)."""
+        from .core.snapshot import Snapshots
+
+        enabled = (self.config.model_extra or {}).get("snapshot") is not False
+        return Snapshots(self.root, self.data_dir / "snapshot", exclude=[self.data_dir], enabled=enabled)
+
+    @functools.cached_property
+    def compaction(self) -> Any:
+        from .core.compaction import Compaction
+
+        return Compaction(self)
+
+    @functools.cached_property
+    def summaries(self) -> Any:
+        from .core.summary import Summaries
+
+        return Summaries(self)
+
+    @functools.cached_property
+    def revert(self) -> Any:
+        from .core.revert import Reverts
+
+        return Reverts(self)
+
     def _agents(self) -> Any:
         from .core.agent import AgentRegistry
 
