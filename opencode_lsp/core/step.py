@@ -26,6 +26,7 @@ from .errors import (
     aborted,
     unknown,
 )
+from .compaction import filter_compacted
 from .ids import new_id, now_ms
 from .llm import ChatRequest, ModelError
 from .message import (
@@ -102,6 +103,12 @@ class StepRunner:
                 return
             if last_done is not None and last_done.info.error is not None and last_user.info.id < last_done.info.id:
                 return
+            # Compaction: answer a pending request, or start one when the last step overflowed.
+            history = await self.app.compaction.before_step(self, entries, last_user)
+            if history == "stop":
+                return
+            if history == "continue":
+                continue
             step += 1
             subtask = next((p for p in last_user.parts if isinstance(p, SubtaskPart)), None)
             if subtask is not None and handled_user != last_user.info.id:
@@ -142,8 +149,15 @@ class StepRunner:
             temperature=getattr(agent, "temperature", None),
             top_p=getattr(agent, "top_p", None),
         )
-        result = await self._process_with_retries(message, model, request, toolbox)
+        before = await self.app.summaries.before_step()  # snapshot, for the step's patch part
+        try:
+            result = await self._process_with_retries(message, model, request, toolbox)
+        finally:
+            await asyncio.shield(self.app.summaries.after_step(message, before))
         if result is None:
+            if (message.error is not None and message.error.name == "ContextOverflowError"
+                    and self.app.compaction.request_after_overflow(self.session_id, info)):
+                return "continue"
             return "stop"
         message.time.completed = now_ms()
         if toolbox.structured is not None:
@@ -160,7 +174,7 @@ class StepRunner:
         return "continue" if result.finish == "tool-calls" and not last_step else "stop"
 
     def _chat_messages(self, entries: list[MessageWithParts], model_ref: str, step: int) -> list[dict[str, Any]]:
-        chat = to_model_messages(entries, model_ref)
+        chat = to_model_messages(filter_compacted(entries), model_ref)
         if step <= 1:
             return chat
         # Users who wrote while the loop ran: wrap their words so the model treats them as news.
