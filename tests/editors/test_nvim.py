@@ -88,6 +88,10 @@ def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
                                     "providers": {"fake": {"apiBase": "http://127.0.0.1:9/v1"}}}
     assert seen["chat_width"] == 60 and seen["chat_layout"] == "vsplit"
     assert seen["state_model"] == {"providerID": "fake", "modelID": "m"}
+    # lsp/opencode.lua: a vim.lsp.config entry with the same command and options.
+    assert seen["lsp_config"]["root_markers"] == [".git", "opencode.json", "opencode.jsonc"]
+    assert seen["lsp_config"]["permission_ui"] is True and seen["lsp_config"]["model"] == "fake/m"
+    assert seen["lsp_config"]["event_handler"] == "function" and seen["lsp_config"]["cmd"]
     # A fed event list renders: deltas appended once, the tool header replaced in place.
     assert seen["streamed"] == [
         "# A session", "", "## You", "read it please", "[file] hello.py (lines 1-2)", "",
@@ -262,3 +266,14 @@ def test_agent_edit_lands_in_the_open_buffer_with_a_diff_in_the_chat(workspace, 
     start = chat.index("```diff")
     assert '-print("hello")' in chat[start:] and '+print("bye")' in chat[start:]
     assert "Changed it." in chat
+
+
+def test_chat_input_sends_with_send_command_and_enter(workspace, tmp_path, fake):
+    fake.set_script([[{"text": "Answer one."}], [{"text": "Answer two."}]])
+    seen = run_nvim("chat_send", workspace, tmp_path, api=fake.base_url)
+    assert seen["current_is_chat"] and seen["filetype"] == "markdown"
+    assert seen["input_after_send"] == "" and seen["input_after"] == ""
+    chat = seen["chat"]
+    first = chat.index("first question")
+    assert chat[first + 1] == "on two lines"
+    assert chat.index("Answer one.") < chat.index("second question") < chat.index("Answer two.")

@@ -25,6 +25,16 @@ out.chat_width = config.get().chat.width
 out.chat_layout = config.get().chat.layout
 out.state_model = require('opencode.state').model
 
+-- The vim.lsp.config entry from lsp/opencode.lua (0.11).
+local entry = vim.lsp.config.opencode
+out.lsp_config = {
+  cmd = entry.cmd,
+  root_markers = entry.root_markers,
+  permission_ui = entry.init_options.permissionUI,
+  model = entry.init_options.model,
+  event_handler = type(entry.handlers['opencode/event']),
+}
+
 local state = require('opencode.state')
 local events = require('opencode.events')
 local chat = require('opencode.chat')

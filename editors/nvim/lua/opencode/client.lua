@@ -202,11 +202,10 @@ function M.with_client(cb)
   end))
 end
 
---- Send a request; cb(err, result) runs on the main loop. on_sent(client, request_id) lets a
---- caller cancel the request later.
-function M.request(method, params, cb, on_sent)
+--- Send a request (starting the server when needed); cb(err, result) runs on the main loop.
+function M.request(method, params, cb)
   M.with_client(function(client)
-    local ok, request_id = call(client, 'request', method, params or vim.empty_dict(), function(err, result)
+    local ok = call(client, 'request', method, params or vim.empty_dict(), function(err, result)
       if cb then
         cb(err, result)
       end
@@ -215,10 +214,6 @@ function M.request(method, params, cb, on_sent)
       if cb then
         cb({ code = -32603, message = 'opencode: the server is not running' }, nil)
       end
-      return
-    end
-    if on_sent then
-      on_sent(client, request_id)
     end
   end)
 end
@@ -236,11 +231,7 @@ function M.call(method, params, cb)
   end)
 end
 
-function M.cancel(client, request_id)
-  call(client, 'cancel_request', request_id)
-end
-
---- Stop the server (used by tests and :OpenCode restart-like flows).
+--- Stop the server (the tests use it so no server outlives Neovim).
 function M.stop()
   local client = M.find()
   if client then

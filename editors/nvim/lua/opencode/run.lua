@@ -7,7 +7,7 @@ local client = require('opencode.client')
 
 local M = {}
 
-local runs = {} -- token -> { session_id, client?, request_id? }
+local runs = {} -- token -> { session_id }
 local streaming = {} -- session id -> the token whose reports feed the transcript
 local counter = 0
 
@@ -86,11 +86,6 @@ function M.prompt(session_id, parts, opts)
       pcall(vim.cmd.checktime)
       fire('OpencodeRunDone', { session_id = session_id, token = token, error = err, result = result })
     end)
-  end, function(c, request_id)
-    if runs[token] then
-      runs[token].client = c
-      runs[token].request_id = request_id
-    end
   end)
   return token
 end
