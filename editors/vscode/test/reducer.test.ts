@@ -14,7 +14,7 @@ import {
   sessionUsage,
   type ViewState,
 } from "../src/shared/reducer";
-import { fixtureEvents, fixtureSessionID } from "./support/fixtures";
+import { fixtureEvents, fixtureSessionID, readMessages } from "./support/fixtures";
 
 const events = fixtureEvents("run.jsonl");
 const sessionID = fixtureSessionID(events);
@@ -73,7 +73,7 @@ describe("reducer over the recorded run", () => {
       }
     }
     const tools = toolParts(final);
-    assert.deepEqual(tools.map((t) => t.tool), ["read", "bash", "edit"]);
+    assert.deepEqual(tools.map((t) => t.tool), ["read", "bash", "edit", "todowrite"]);
     for (const tool of tools) {
       assert.equal(tool.state.status, "completed");
       const statuses = seen.get(tool.callID)!;
@@ -101,17 +101,28 @@ describe("reducer over the recorded run", () => {
     assert.equal(usage.cost, costs);
   });
 
+  it("keeps the todo list the agent wrote", () => {
+    assert.deepEqual(final.todos.map((t) => t.status), ["completed", "completed", "pending"]);
+  });
+
   it("ignores events of other sessions", () => {
     const other = reduceAll(emptyState("ses_someone_else"), events);
     assert.equal(other.messages.length, 0);
     assert.equal(other.permissions.length, 0);
   });
 
-  it("rebuilds the same transcript from stored messages as from the stream", () => {
-    const stored = final.messages.map((m) => ({ info: m.info!, parts: m.parts }));
-    const rebuilt = loadSession(final.session, [...stored].reverse());
+  it("rebuilds from opencode/session/messages the transcript the stream built", () => {
+    // run.messages.json is what the server answered to opencode/session/messages after the run.
+    const stored = readMessages("run.messages.json");
+    const rebuilt = loadSession(final.session, stored);
     assert.deepEqual(rebuilt.messages.map((m) => m.id), final.messages.map((m) => m.id));
+    for (const [index, message] of rebuilt.messages.entries()) {
+      const streamed = final.messages[index];
+      assert.deepEqual(message.info, streamed.info, `message ${message.id}`);
+      assert.deepEqual(message.parts.map((p) => [p.id, p.type]), streamed.parts.map((p) => [p.id, p.type]));
+    }
     assert.equal(lastText(rebuilt), lastText(final));
+    assert.deepEqual(toolParts(rebuilt).map((t) => t.state.status), toolParts(final).map((t) => t.state.status));
     assert.equal(lastUserMessage(rebuilt)?.id, final.messages[0].id);
   });
 });

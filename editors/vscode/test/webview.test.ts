@@ -11,8 +11,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { makeNonce, panelHtml } from "../src/extension/panelHtml";
 import type { HostToPanel, PanelToHost } from "../src/shared/messages";
 import type { ServerEvent } from "../src/shared/protocol";
-import { emptyState, reduceAll, toMessages } from "../src/shared/reducer";
-import { fixtureEvents, fixtureSessionID } from "./support/fixtures";
+import { emptyState, reduceAll } from "../src/shared/reducer";
+import { fixtureEvents, fixtureSessionID, readMessages } from "./support/fixtures";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const ARTIFACTS = resolve(ROOT, "../../tests/artifacts/vscode");
@@ -237,11 +237,13 @@ describe("chat panel in Chromium", () => {
     assert.deepEqual(await lastPosted(), { type: "send", text: "explain @hello.py ", attachments: [{ path: "hello.py" }] });
   });
 
-  it("rebuilds the transcript from stored messages", async () => {
+  it("rebuilds the transcript from opencode/session/messages", async () => {
     const state = reduceAll(emptyState(sessionID), events);
-    await deliver({ type: "session", session: { ...session, title: "Greeting script" }, messages: toMessages(state), todos: state.todos, permissions: [], status: { type: "idle" } });
+    const messages = readMessages("run.messages.json");
+    await deliver({ type: "session", session: { ...session, title: "Greeting script" }, messages, todos: state.todos, permissions: [], status: { type: "idle" } });
     assert.equal(await page.locator("#session-title").innerText(), "Greeting script");
-    assert.equal(await page.locator(".tool").count(), 3);
+    assert.equal(await page.locator(".tool").count(), 4);
+    assert.equal(await page.locator(".todo").count(), 3);
     assert.match(await lastAssistantText(), /Run it with/);
     await screenshot("rebuilt");
   });

@@ -2,7 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ServerEvent } from "../../src/shared/protocol";
+import type { MessageWithParts, ServerEvent } from "../../src/shared/protocol";
 
 export const FIXTURES = resolve(import.meta.dirname, "../../test/fixtures");
 
@@ -32,4 +32,8 @@ export function fixtureSessionID(events: ServerEvent[]): string {
     if (typeof id === "string") return id;
   }
   throw new Error("no session id in the fixture");
+}
+
+export function readMessages(name: string): MessageWithParts[] {
+  return JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as MessageWithParts[];
 }

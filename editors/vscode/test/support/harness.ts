@@ -83,7 +83,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const notifications: Notification[] = [];
   const waiters: Array<{ predicate: (n: Notification) => boolean; resolve: (n: Notification) => void }> = [];
-  connection.onNotification((method: string, params: unknown) => {
+  const record = (method: string, params: unknown) => {
     const n = { method, params };
     notifications.push(n);
     for (const waiter of [...waiters]) {
@@ -92,7 +92,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
         waiter.resolve(n);
       }
     }
-  });
+  };
+  connection.onNotification((method: string, params: unknown) => record(method, params));
+  // vscode-jsonrpc routes `$/progress` to per-token handlers (the extension registers one per
+  // run with onProgress); here every token's reports are kept, in arrival order.
+  connection.onUnhandledProgress((params) => record("$/progress", params));
   // Server-to-client requests a VS Code client answers.
   const opencodeSection = initializationOptions(options.settings, options.trusted ?? true);
   connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => opencodeSection));

@@ -20,6 +20,21 @@ export function scriptTurns(workspace: string): unknown[] {
     ],
     [{ tool_call: { name: "bash", arguments: { command: "python3 hello.py", description: "Run the script" }, id: "call_bash" } }],
     [{ tool_call: { name: "edit", arguments: { filePath: file, oldString: 'print("hi")', newString: 'print("hello")' }, id: "call_edit" } }],
+    [
+      {
+        tool_call: {
+          name: "todowrite",
+          arguments: {
+            todos: [
+              { content: "Read hello.py", status: "completed", priority: "high" },
+              { content: "Change the greeting", status: "completed", priority: "high" },
+              { content: "Add a test for the greeting", status: "pending", priority: "low" },
+            ],
+          },
+          id: "call_todo",
+        },
+      },
+    ],
     [{ text: ANSWER, chunks: 8 }, { usage: { prompt_tokens: 1450, completion_tokens: 52 } }],
   ];
 }
