@@ -277,3 +277,22 @@ def test_chat_input_sends_with_send_command_and_enter(workspace, tmp_path, fake)
     first = chat.index("first question")
     assert chat[first + 1] == "on two lines"
     assert chat.index("Answer one.") < chat.index("second question") < chat.index("Answer two.")
+
+
+def test_undo_redo_and_compact(workspace, tmp_path, fake):
+    fake.set_script([[{"text": "Answer one."}], [{"text": "Answer two."}],
+                     [{"text": "Summary: two questions answered."}]])
+    seen = run_nvim("history", workspace, tmp_path, api=fake.base_url)
+    assert "second question" in seen["before"] and "Answer two." in seen["before"]
+    # undo hides the last turn, again the one before; redo brings them back one at a time.
+    assert "first question" in seen["undo1"] and "second question" not in seen["undo1"]
+    assert any(line.endswith(":OpenCode redo brings them back_") for line in seen["undo1"])
+    assert "first question" not in seen["undo2"]
+    assert "first question" in seen["redo1"] and "second question" not in seen["redo1"]
+    assert "Answer two." in seen["redo2"]
+    assert not any("reverted message" in line for line in seen["redo2"])
+    # compact streams the summary under a divider.
+    compacted = seen["compacted"]
+    divider = compacted.index("_conversation compacted_")
+    assert compacted[divider - 1] == "---"
+    assert "Summary: two questions answered." in compacted[divider:]

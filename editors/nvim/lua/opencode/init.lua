@@ -166,12 +166,10 @@ local function with_session(cb)
   cb(state.session_id)
 end
 
---- Compact the current session (the server summarizes it).
+--- Compact the current session: the server summarizes it, streamed like a prompt.
 function M.compact()
   with_session(function(id)
-    client().call('opencode/session/summarize', { sessionID = id, model = state.model }, function()
-      sessions().open(id)
-    end)
+    require('opencode.run').start(id, 'opencode/session/summarize', { model = state.model })
   end)
 end
 
@@ -197,10 +195,22 @@ function M.undo()
   end)
 end
 
---- Bring back what undo reverted.
+--- Bring back one turn that undo hid (as OpenCode's redo); the last one clears the revert.
 function M.redo()
   with_session(function(id)
-    client().call('opencode/session/unrevert', { sessionID = id }, session_changed)
+    local transcript = require('opencode.transcript')
+    local info = transcript.get(id).info
+    local revert = info and type(info.revert) == 'table' and info.revert or nil
+    if not revert then
+      vim.notify('opencode: nothing to redo', vim.log.levels.INFO)
+      return
+    end
+    local next_user = transcript.next_user_message(id, revert.messageID)
+    if next_user then
+      client().call('opencode/session/revert', { sessionID = id, messageID = next_user.id }, session_changed)
+    else
+      client().call('opencode/session/unrevert', { sessionID = id }, session_changed)
+    end
   end)
 end
 

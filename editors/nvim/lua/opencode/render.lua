@@ -127,6 +127,12 @@ end
 
 local function render_user(b, entry)
   b:blank()
+  if #entry.parts > 0 and entry.parts[1].type == 'compaction' then
+    -- A compaction request: a divider, the summary follows as the answer.
+    b:add('---')
+    b:add('_conversation compacted_')
+    return
+  end
   b:add('## You')
   for _, part in ipairs(entry.parts) do
     if part.type == 'text' and not part.synthetic then

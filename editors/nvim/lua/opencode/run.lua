@@ -58,26 +58,19 @@ local function reload(session_id, done)
   end)
 end
 
---- Prompt a session with prompt parts (protocol.md PromptPart). Returns the run's token.
-function M.prompt(session_id, parts, opts)
-  opts = opts or {}
-  local state = require('opencode.state')
+--- Start a streamed request on a session (`opencode/session/prompt` or `.../summarize`): a fresh
+--- workDoneToken goes with it and the run's reports feed the transcript. Returns the token.
+function M.start(session_id, method, params)
   counter = counter + 1
   local token = ('opencode.nvim:%d:%d'):format(vim.fn.getpid(), counter)
   runs[token] = { session_id = session_id }
   streaming[session_id] = streaming[session_id] or token
-  local params = {
-    sessionID = session_id,
-    parts = parts,
-    agent = opts.agent or state.agent,
-    model = opts.model or state.model,
-    workDoneToken = token,
-  }
+  params = vim.tbl_extend('force', params, { sessionID = session_id, workDoneToken = token })
   require('opencode.chat').render()
-  client.request('opencode/session/prompt', params, function(err, result)
+  client.request(method, params, function(err, result)
     finish(token)
     if err and err.code ~= -32800 then
-      vim.notify('opencode: prompt failed: ' .. tostring(err.message), vim.log.levels.ERROR)
+      vim.notify(('opencode: %s failed: %s'):format(method, tostring(err.message)), vim.log.levels.ERROR)
     end
     -- Settle on the stored state: whatever the stream missed, the store has.
     reload(session_id, function()
@@ -88,6 +81,17 @@ function M.prompt(session_id, parts, opts)
     end)
   end)
   return token
+end
+
+--- Prompt a session with prompt parts (protocol.md PromptPart). Returns the run's token.
+function M.prompt(session_id, parts, opts)
+  opts = opts or {}
+  local state = require('opencode.state')
+  return M.start(session_id, 'opencode/session/prompt', {
+    parts = parts,
+    agent = opts.agent or state.agent,
+    model = opts.model or state.model,
+  })
 end
 
 --- Abort the session's run (the server ends running tools and marks the message aborted).

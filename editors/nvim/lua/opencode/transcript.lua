@@ -188,4 +188,18 @@ function M.last_user_message(session_id, before_id)
   return found
 end
 
+--- The first user message after `after_id`.
+function M.next_user_message(session_id, after_id)
+  local t = sessions[session_id]
+  if not t then
+    return nil
+  end
+  for _, entry in ipairs(sorted_values(t.messages)) do
+    if entry.info.id > after_id and entry.info.role == 'user' then
+      return entry.info
+    end
+  end
+  return nil
+end
+
 return M
