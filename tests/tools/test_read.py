@@ -157,3 +157,15 @@ async def test_dotdot_escape_asks(root, tmp_path, ctx, rec):
     (tmp_path / "up.txt").write_text("u\n")
     await read.execute({"filePath": "sub/../../up.txt"}, ctx)
     assert rec.of("external_directory")[0]["patterns"] == [f"{tmp_path}/*"]
+
+
+async def test_saved_tool_output_is_named_as_the_loop_allows_it(root, tmp_path, make_ctx, rec):
+    # The loop allows "<data_dir>/tool-output/*" without asking; the ask must use that spelling
+    # even when data_dir sits behind a symlink.
+    real_data = tmp_path / "real-data"
+    (real_data / "tool-output").mkdir(parents=True)
+    os.symlink(real_data, tmp_path / "data-link")
+    (real_data / "tool-output" / "tool_1.txt").write_text("saved\n")
+    ctx = make_ctx()
+    await read.execute({"filePath": str(tmp_path / "data-link" / "tool-output" / "tool_1.txt")}, ctx)
+    assert rec.of("external_directory")[0]["patterns"] == [f"{tmp_path / 'data-link' / 'tool-output'}/*"]

@@ -124,3 +124,20 @@ def test_gitignore_rules():
     assert check("#hash")
     nested = search.parse_ignore("local.txt\n", "pkg")
     assert search.is_ignored("pkg/local.txt", False, nested) and not search.is_ignored("local.txt", False, nested)
+
+
+async def test_glob_with_literal_directory_prefix(tree, ctx, search_backend):
+    result = await glob.execute({"pattern": "src/deep/**/*.py"}, ctx)
+    assert result.output == str(tree / "src/deep/mod.py")  # secret.py stays ignored
+    assert (await glob.execute({"pattern": "build/**/*.py"}, ctx)).output == "No files found."
+    assert (await glob.execute({"pattern": "absent/**/*.py"}, ctx)).output == "No files found."
+
+
+async def test_ignore_files_above_the_searched_directory_apply(tree, ctx, search_backend):
+    touch(tree / "src" / "deep" / "trace.log", "needle\n")
+    touch(tree / "src" / "deep" / "keep.log", "needle\n")
+    result = await glob.execute({"pattern": "*", "path": "src/deep"}, ctx)
+    names = sorted(Path(p).name for p in result.output.split("\n"))
+    assert names == [".gitignore", "keep.log", "mod.py"]  # *.log and secret.py ignored, !keep.log kept
+    found = await grep.execute({"pattern": "needle", "path": "src/deep"}, ctx)
+    assert found.metadata["matches"] == 2 and "trace.log" not in found.output

@@ -49,7 +49,7 @@ async def _rg_matches(root: Path, target: Path, pattern: str, include: str | Non
         if text is None:  # not valid UTF-8: ripgrep sends base64 bytes
             continue
         matches.append((Path(os.path.normpath(root / path)), data["line_number"], text.rstrip("\r\n")))
-    if include and "/" in include:
+    if include:
         keep = set(search.filter_paths(list({m[0] for m in matches}), root, include))
         matches = [m for m in matches if m[0] in keep]
     return matches

@@ -25,12 +25,17 @@ async def ensure_inside(ctx: ToolContext, path: Path, *, kind: str = "file",
     ``kind`` is "directory") followed by ``/*``, so "always" covers the neighbours as well."""
     if ctx.workspace.contains(path):
         return
+    # Name the path as given when it is plainly outside (so rules written with that spelling,
+    # like the allowed tool-output directory, match); name the link's target when a symlink
+    # inside the workspace leads out, since that is where the tool really goes.
     real = Path(path).resolve()
-    directory = real if kind == "directory" else real.parent
+    lexical = Path(path)
+    shown = real if lexical.is_relative_to(ctx.workspace.root) else lexical
+    directory = shown if kind == "directory" else shown.parent
     pattern = f"{directory}/*"
     await ctx.ask(
         "external_directory", [pattern], always=[pattern],
-        metadata={"filepath": str(real), "parentDir": str(directory), **(metadata or {})},
+        metadata={"filepath": str(shown), "parentDir": str(directory), **(metadata or {})},
     )
 
 

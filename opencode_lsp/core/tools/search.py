@@ -86,6 +86,8 @@ class Rule:
     negate: bool
     dir_only: bool
     base: str  # the directory holding the ignore file, relative to the walk root ("" = root)
+    # For an ignore file ABOVE the walk root: the path from its directory down to the root.
+    prefix: str = ""
 
 
 def compile_path_glob(pattern: str) -> re.Pattern[str]:
@@ -126,6 +128,8 @@ def is_ignored(rel: str, is_dir: bool, rules: list[Rule]) -> bool:
             if not rel.startswith(rule.base + "/"):
                 continue
             local = rel[len(rule.base) + 1:]
+        elif rule.prefix:
+            local = f"{rule.prefix}/{rel}"
         else:
             local = rel
         if rule.regex.match(local):
@@ -133,19 +137,52 @@ def is_ignored(rel: str, is_dir: bool, rules: list[Rule]) -> bool:
     return ignored
 
 
-def walk_files(root: Path) -> Iterator[Path]:
-    """Every file under ``root`` that the ignore files do not exclude (``.git`` always is)."""
+def _load_rules(directory: Path, rel: str) -> list[Rule]:
+    rules: list[Rule] = []
+    for name in IGNORE_FILES:
+        try:
+            rules += parse_ignore((directory / name).read_text("utf-8", "replace"), rel)
+        except OSError:
+            pass
+    return rules
 
-    def load(directory: Path, rel: str) -> list[Rule]:
-        rules: list[Rule] = []
-        for name in IGNORE_FILES:
-            try:
-                rules += parse_ignore((directory / name).read_text("utf-8", "replace"), rel)
-            except OSError:
-                pass
-        return rules
 
-    stack: list[tuple[Path, str, list[Rule]]] = [(root, "", load(root, ""))]
+def _ancestor_rules(root: Path) -> list[Rule]:
+    """Ignore files in the directories above ``root`` apply below it too, as in ripgrep."""
+    rules: list[Rule] = []
+    for ancestor in reversed(root.parents):
+        prefix = root.relative_to(ancestor).as_posix()
+        for rule in _load_rules(ancestor, ""):
+            rule.prefix = prefix
+            rules.append(rule)
+    return rules
+
+
+def rules_down_to(root: Path, start: str | None) -> list[Rule] | None:
+    """The ignore rules in force inside ``start`` (root-relative), or None when ``start`` is
+    missing, ignored or inside ``.git``."""
+    rules = _ancestor_rules(root) + _load_rules(root, "")
+    rel = ""
+    for part in (start.split("/") if start else []):
+        rel = f"{rel}/{part}" if rel else part
+        if part == ".git" or is_ignored(rel, True, rules) or not (root / rel).is_dir():
+            return None
+        rules = rules + _load_rules(root / rel, rel)
+    return rules
+
+
+def walk_files(root: Path, start: str | None = None) -> Iterator[Path]:
+    """Every file under ``root`` that the ignore files do not exclude (``.git`` always is).
+
+    ``start`` (a root-relative directory) limits the walk to that subtree, with the ignore
+    files of the directories above it still applied."""
+
+    load = _load_rules
+    rules = rules_down_to(root, start)
+    if rules is None:
+        return
+    rel_top = start or ""
+    stack: list[tuple[Path, str, list[Rule]]] = [(root / rel_top if rel_top else root, rel_top, rules)]
     while stack:
         directory, rel_dir, rules = stack.pop()
         try:
@@ -190,37 +227,72 @@ async def run_rg(args: list[str], cwd: Path) -> tuple[int, bytes, str]:
     return proc.returncode or 0, out, err.decode("utf-8", "replace")
 
 
+def _name_only(pattern: str | None) -> str | None:
+    """The pattern as a file-name glob when it is one: ``**/*.py`` matches what ``*.py`` does."""
+    if not pattern:
+        return None
+    while pattern.startswith("**/"):
+        pattern = pattern[3:]
+    return None if "/" in pattern else pattern
+
+
 def include_args(pattern: str | None) -> list[str]:
     """ripgrep arguments selecting files by a name glob, or [] when it must be done afterwards.
 
     Not ``--glob``: a positive ``--glob`` overrides .gitignore in ripgrep, so ignored files
     would come back. A file type does not, but matches only the name, so a glob with a ``/``
-    is filtered in Python (``filter_paths``) instead."""
-    if not pattern or "/" in pattern:
-        return []
-    return ["--type-add", f"include:{pattern}", "--type", "include"]
+    is filtered in Python (``filter_names``) instead."""
+    name = _name_only(pattern)
+    return ["--type-add", f"include:{name}", "--type", "include"] if name else []
+
+
+def literal_dir(pattern: str | None) -> str | None:
+    """The leading directories of a path glob that hold no wildcard (``src/app/**/*.ts`` ->
+    ``src/app``): listing can start there instead of at the root."""
+    if not pattern or _name_only(pattern):
+        return None
+    parts = pattern.lstrip("/").split("/")[:-1]
+    literal = []
+    for part in parts:
+        if any(c in part for c in "*?[{\\"):
+            break
+        literal.append(part)
+    return "/".join(literal) or None
+
+
+def filter_names(names: list[str], pattern: str | None) -> list[str]:
+    """Keep the root-relative names a path glob matches (name globs were applied by rg)."""
+    if not pattern or _name_only(pattern):
+        return names
+    match = compile_path_glob(pattern).match
+    return [n for n in names if match(n)]
 
 
 def filter_paths(paths: list[Path], root: Path, pattern: str | None) -> list[Path]:
-    if not pattern or "/" not in pattern:
+    if not pattern or _name_only(pattern):
         return paths
-    regex = compile_path_glob(pattern)
-    return [p for p in paths if regex.match(p.relative_to(root).as_posix())]
+    match = compile_path_glob(pattern).match
+    return [p for p in paths if match(p.relative_to(root).as_posix())]
 
 
 async def rg_files(root: Path, pattern: str | None) -> list[Path]:
+    start = literal_dir(pattern)
+    # ripgrep searches a path it is given even when that path is ignored, so check first.
+    if start and rules_down_to(root, start) is None:
+        return []
     args = ["--files", *RG_COMMON, "--null", *include_args(pattern)]
-    code, out, err = await run_rg(args + ["."], root)
+    code, out, err = await run_rg(args + [start or "."], root)
     if code not in (0, 1):
         raise ToolError(f"ripgrep failed: {err.strip() or f'exit {code}'}")
     names = [n[2:] if n.startswith("./") else n for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
-    return filter_paths([Path(os.path.normpath(root / n)) for n in names], root, pattern)
+    base = str(root)
+    return [Path(f"{base}/{n}") for n in filter_names(names, pattern)]
 
 
 def python_files(root: Path, pattern: str | None) -> list[Path]:
     regex = compile_path_glob(pattern) if pattern else None
     found = []
-    for path in walk_files(root):
+    for path in walk_files(root, literal_dir(pattern)):
         rel = path.relative_to(root).as_posix()
         if regex is None or regex.match(rel):
             found.append(path)
@@ -236,7 +308,7 @@ async def list_files(root: Path, pattern: str | None) -> list[Path]:
 def by_newest(paths: list[Path]) -> list[Path]:
     def mtime(p: Path) -> float:
         try:
-            return p.stat().st_mtime
+            return os.stat(p).st_mtime
         except OSError:
             return 0.0
 
