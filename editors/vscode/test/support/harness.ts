@@ -38,6 +38,16 @@ export function startFakeModel(script: unknown): Promise<FakeModel> {
   });
 }
 
+/** Replace the fake model's script (its control endpoint), e.g. once the workspace path is known. */
+export async function setTurns(model: FakeModel, turns: unknown[]): Promise<void> {
+  const response = await fetch(model.url.replace(/\/v1$/, "") + "/_control/turns", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ turns, replace: true }),
+  });
+  if (!response.ok) throw new Error(`fake model control: ${response.status}`);
+}
+
 export interface Notification {
   method: string;
   params: any;

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { MessageWithParts, PermissionRequest } from "../../src/shared/protocol";
 import type { ExtensionSettings } from "../../src/shared/settings";
-import { type FakeModel, type Notification, type ServerHandle, startFakeModel, startServer } from "./harness";
+import { type FakeModel, type Notification, type ServerHandle, setTurns, startFakeModel, startServer } from "./harness";
 
 export const PROMPT = "what does hello.py do? make it say hello";
 export const ANSWER =
@@ -62,12 +62,7 @@ export async function runScenario(): Promise<ScenarioResult> {
     },
   });
   try {
-    const response = await fetch(model.url.replace(/\/v1$/, "") + "/_control/turns", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ turns: scriptTurns(server.workspace), replace: true }),
-    });
-    if (!response.ok) throw new Error(`fake model control: ${response.status}`);
+    await setTurns(model, scriptTurns(server.workspace));
     const start = server.notifications.length;
     const session = await server.connection.sendRequest<{ id: string }>("opencode/session/create", {});
     // Answer the permission prompt the way the panel's "Allow once" button does.
