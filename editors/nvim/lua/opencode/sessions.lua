@@ -29,7 +29,9 @@ end
 
 --- Create a session and make it current. cb(session)
 function M.new(cb)
-  client.call('opencode/session/create', { directory = client.root_dir() }, function(info)
+  -- No directory: the server files the session under its own workspace root, the same root the
+  -- listing below reads (a root computed from whichever buffer is current could differ).
+  client.call('opencode/session/create', vim.empty_dict(), function(info)
     transcript.get(info.id).info = info
     state.session_id = info.id
     require('opencode.chat').render()
@@ -52,7 +54,7 @@ end
 
 --- Sessions of the workspace, newest first. cb(sessions)
 function M.list(cb)
-  client.call('opencode/session/list', { directory = client.root_dir(), roots = true }, cb)
+  client.call('opencode/session/list', { roots = true }, cb)
 end
 
 local actions = {
