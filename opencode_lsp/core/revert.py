@@ -2,7 +2,8 @@
 
 ``revert`` puts back the files that the ``patch`` parts from that point on changed (as they were
 before each patch's step), marks the session reverted (``session.revert``), and keeps a snapshot
-of the files as they were just before, so ``unrevert`` can bring everything back. The reverted
+of the files as they were just before, so ``unrevert`` can bring those files back (deleting the
+ones the revert had recreated). The reverted
 messages stay visible until the next prompt, which deletes them for good (``cleanup``).
 
 Reverting an assistant message reverts its whole turn, from the user message that started it
@@ -127,9 +128,11 @@ class Reverts:
         if info.revert is None:
             return info
         undone = reverted(sessions.store.list_messages(session_id), (info.revert.messageID, info.revert.partID))
-        if info.revert.snapshot:
-            await self.snapshots.restore(info.revert.snapshot)
         files = [str(self._absolute(f)) for f in touched_files(undone)]
+        if info.revert.snapshot:
+            # Only the files the reverted messages touched go back to the snapshot (recreated
+            # ones deleted again); whatever else changed since the revert is left alone.
+            await self.snapshots.revert([(info.revert.snapshot, files)])
         await self._sync_editor(files, field(info.revert, "buffers") or {})
         return sessions.update(session_id, revert=None)
 
