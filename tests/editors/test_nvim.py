@@ -118,8 +118,9 @@ def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
 
 def test_ask_streams_into_the_chat_and_the_tool_header_completes(workspace, tmp_path, fake):
     fake.set_script([
+        # The pause keeps the call pending long enough for the chat to show it before it runs.
         [{"tool_call": {"name": "read", "arguments": {"filePath": str(workspace / "hello.py")}, "id": "call_1"}},
-         {"usage": USAGE}],
+         {"sleep": 0.3}, {"usage": USAGE}],
         [{"text": "The file "}, {"sleep": 0.3}, {"text": "prints hi."}, {"sleep": 0.3},
          {"text": " Nothing else."}, {"usage": USAGE}],
         [{"text": "It prints a greeting."}, {"usage": USAGE}],

@@ -121,7 +121,9 @@ function M.apply(event)
   if not handler or type(event.properties) ~= 'table' then
     return nil
   end
-  return handler(event.properties)
+  -- An event missing a field it should have is dropped, not allowed to break the LSP handler.
+  local ok, changed = pcall(handler, event.properties)
+  return ok and changed or nil
 end
 
 local function sorted_values(map)
