@@ -108,6 +108,7 @@ def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
     # A revert hides the reverted messages.
     assert seen["reverted"][-2] == "_2 reverted message(s) hidden · :OpenCode redo brings them back_"
     assert "## You" not in seen["reverted"]
+    assert seen["malformed"] == [True, True]
     # The chat's input section is what <CR> sends.
     assert seen["input_text"] == "first line\nsecond line"
     assert seen["selection_part"] == {"type": "file", "mime": "text/plain", "filename": "hello.py",

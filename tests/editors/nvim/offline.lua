@@ -122,6 +122,10 @@ feed({
 })
 out.reverted = chat.transcript_lines()
 
+-- Malformed events (a field missing) are dropped without an error.
+out.malformed = { pcall(events.dispatch, { type = 'session.updated', properties = {} }, 'feed'),
+  pcall(events.dispatch, { type = 'message.part.updated', properties = { part = 'x' } }, 'progress') }
+
 chat.set_input('first line\nsecond line')
 out.input_text = chat.input_text()
 
