@@ -12,16 +12,17 @@ import { readZip } from "./support/zip";
 const ROOT = resolve(import.meta.dirname, "../..");
 let manifest: any;
 let entries: string[];
+let zip: Map<string, Buffer>;
 
 describe("packaged .vsix", () => {
   before(() => {
     const out = join(mkdtempSync(join(tmpdir(), "oc-vsix-")), "opencode.vsix");
     execFileSync(
       join(ROOT, "node_modules/.bin/vsce"),
-      ["package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "-o", out],
+      ["package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "--readme-path", "media/extension-readme.md", "-o", out],
       { cwd: ROOT, stdio: "pipe" },
     );
-    const zip = readZip(readFileSync(out));
+    zip = readZip(readFileSync(out));
     entries = [...zip.keys()];
     manifest = JSON.parse(zip.get("extension/package.json")!.toString("utf8"));
   });
@@ -30,6 +31,8 @@ describe("packaged .vsix", () => {
     for (const file of ["extension/dist/extension.js", "extension/dist/webview.js", "extension/media/panel.css", "extension/media/icon.svg"]) {
       assert.ok(entries.includes(file), `${file} in ${entries.join(", ")}`);
     }
+    // The extension's "How to install" action opens this readme.
+    assert.match(zip.get("extension/readme.md")!.toString("utf8"), /Installing the server/);
     assert.ok(!entries.some((e) => e.includes("node_modules") || e.startsWith("extension/src/") || e.endsWith(".map")));
   });
 

@@ -32,6 +32,16 @@ describe("real server, full run", () => {
     assert.deepEqual(missingMethods(run.server.initializeResult.capabilities), []);
   });
 
+  it("advertises no executeCommand id the extension contributes itself", () => {
+    // vscode-languageclient registers each server command as a VS Code command; a clash with
+    // one of ours would make that registration throw when the client starts.
+    const serverCommands: string[] = run.server.initializeResult.capabilities.executeCommandProvider?.commands ?? [];
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8"));
+    const ours = manifest.contributes.commands.map((c: { command: string }) => c.command);
+    assert.ok(serverCommands.length > 0);
+    assert.deepEqual(serverCommands.filter((c) => ours.includes(c)), []);
+  });
+
   it("streams the run as begin, one report per event, end on the request's token", () => {
     const progress = run.stream
       .filter((n) => n.method === "$/progress" && n.params.token === run.token)

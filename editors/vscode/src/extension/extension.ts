@@ -1,5 +1,6 @@
 // Entry point: wires the server client, chat panel, sessions tree, commands and status bar.
 
+import { existsSync } from "node:fs";
 import * as vscode from "vscode";
 import { Methods, type Session } from "../shared/protocol";
 import { ApiKeys, promptForApiKey } from "./apiKeys";
@@ -11,10 +12,16 @@ import { StatusBar } from "./statusBar";
 
 let server: ServerClient | undefined;
 
+/** vsce ships media/extension-readme.md as readme.md; a development checkout has the original. */
+function installGuide(root: vscode.Uri): vscode.Uri {
+  const packaged = vscode.Uri.joinPath(root, "readme.md");
+  return existsSync(packaged.fsPath) ? packaged : vscode.Uri.joinPath(root, "media", "extension-readme.md");
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("opencode", { log: true });
   const keys = new ApiKeys(context.secrets, context.globalState);
-  server = new ServerClient(output, keys);
+  server = new ServerClient(output, keys, installGuide(context.extensionUri));
   const chat = new ChatViewProvider(context, server);
   const tree = new SessionsTreeProvider(server, () => chat.sessionID);
   const status = new StatusBar();
@@ -27,6 +34,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     client.onState((state) => status.setServerState(state)),
     chat.onRunProgress((value) => status.setRun(value)),
+    client.onEvent((event) => {
+      if (event.type === "session.status") status.setSessionStatus(event.properties.sessionID, event.properties.status.type);
+      if (event.type === "session.idle") status.setSessionStatus(event.properties.sessionID, "idle");
+    }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, {
       webviewOptions: { retainContextWhenHidden: true },
     }),
@@ -63,34 +74,34 @@ function sessionCommands(chat: ChatViewProvider, tree: SessionsTreeProvider, cli
     return picked?.session;
   };
   return [
-    vscode.commands.registerCommand("opencode.session.new", async () => {
+    vscode.commands.registerCommand("opencode.sessions.new", async () => {
       await chat.newSession();
       tree.refresh();
     }),
-    vscode.commands.registerCommand("opencode.session.open", async (item?: SessionItem) => {
+    vscode.commands.registerCommand("opencode.sessions.open", async (item?: SessionItem) => {
       const session = await pickSession(item);
       if (!session) return;
       await vscode.commands.executeCommand("opencode.chat.focus");
       await chat.open(session.id);
       tree.refresh();
     }),
-    vscode.commands.registerCommand("opencode.session.rename", async (item?: SessionItem) => {
+    vscode.commands.registerCommand("opencode.sessions.rename", async (item?: SessionItem) => {
       const session = await pickSession(item);
       if (!session) return;
       const title = await vscode.window.showInputBox({ prompt: "New session title", value: session.title });
       if (title && title.trim()) await client.request(Methods.sessionUpdate, { sessionID: session.id, title: title.trim() });
     }),
-    vscode.commands.registerCommand("opencode.session.fork", async (item?: SessionItem) => {
+    vscode.commands.registerCommand("opencode.sessions.fork", async (item?: SessionItem) => {
       const session = await pickSession(item);
       if (!session) return;
       const fork = await client.request<Session>(Methods.sessionFork, { sessionID: session.id });
       await chat.open(fork.id);
     }),
-    vscode.commands.registerCommand("opencode.session.archive", async (item?: SessionItem) => {
+    vscode.commands.registerCommand("opencode.sessions.archive", async (item?: SessionItem) => {
       const session = await pickSession(item);
       if (session) await client.request(Methods.sessionUpdate, { sessionID: session.id, archived: true });
     }),
-    vscode.commands.registerCommand("opencode.session.delete", async (item?: SessionItem) => {
+    vscode.commands.registerCommand("opencode.sessions.delete", async (item?: SessionItem) => {
       const session = await pickSession(item);
       if (!session) return;
       const answer = await vscode.window.showWarningMessage(
@@ -102,7 +113,7 @@ function sessionCommands(chat: ChatViewProvider, tree: SessionsTreeProvider, cli
       await client.request(Methods.sessionDelete, { sessionID: session.id });
       if (chat.sessionID === session.id) await chat.open(null);
     }),
-    vscode.commands.registerCommand("opencode.session.refresh", () => tree.refresh()),
+    vscode.commands.registerCommand("opencode.sessions.refresh", () => tree.refresh()),
   ];
 }
 

@@ -19,21 +19,49 @@ import {
 } from "../shared/settings";
 import type { ApiKeys } from "./apiKeys";
 
-export const INSTALL_URL = "https://github.com/opencode-lsp/opencode-lsp#install";
-
 export function readSettings(): ExtensionSettings {
   const config = vscode.workspace.getConfiguration("opencode");
   const python = vscode.workspace.getConfiguration("python");
   return {
     serverPath: config.get<string>("server.path"),
     serverArgs: config.get<string[]>("server.args"),
-    // The Python extension's chosen interpreter, when the user set one; else python3.
-    pythonPath: config.get<string>("server.pythonPath") || python.get<string>("defaultInterpreterPath"),
+    // An interpreter set in settings; without one, start() asks the Python extension.
+    pythonPath: config.get<string>("server.pythonPath") || python.get<string>("defaultInterpreterPath") || undefined,
     model: config.get<string>("model"),
     smallModel: config.get<string>("smallModel"),
     agent: config.get<string>("agent"),
     providers: config.get<ExtensionSettings["providers"]>("providers"),
   };
+}
+
+interface PythonExtensionApi {
+  environments?: {
+    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string };
+    resolveEnvironment(path: string): Promise<{ executable: { uri?: vscode.Uri } } | undefined>;
+  };
+}
+
+/** The interpreter the Python extension has selected for this workspace, if it is installed. */
+async function pythonFromExtension(): Promise<string | undefined> {
+  const extension = vscode.extensions.getExtension<PythonExtensionApi>("ms-python.python");
+  if (!extension) return undefined;
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    const environments = api?.environments;
+    if (!environments) return undefined;
+    const active = environments.getActiveEnvironmentPath(vscode.workspace.workspaceFolders?.[0]?.uri);
+    const resolved = await environments.resolveEnvironment(active.path);
+    return resolved?.executable.uri?.fsPath;
+  } catch {
+    return undefined; // an older Python extension without the environments API
+  }
+}
+
+/** Settings plus, when no interpreter is configured, the Python extension's choice. */
+async function resolveSettings(): Promise<ExtensionSettings> {
+  const settings = readSettings();
+  if (!settings.serverPath && !settings.pythonPath) settings.pythonPath = await pythonFromExtension();
+  return settings;
 }
 
 type EventListener = (event: ServerEvent) => void;
@@ -49,6 +77,8 @@ export class ServerClient implements vscode.Disposable {
   constructor(
     private readonly output: vscode.LogOutputChannel,
     private readonly keys: ApiKeys,
+    /** The extension's own readme, whose first section says how to install the server. */
+    private readonly installGuide: vscode.Uri,
   ) {}
 
   get running(): boolean {
@@ -70,7 +100,7 @@ export class ServerClient implements vscode.Disposable {
   }
 
   async start(): Promise<void> {
-    const settings = readSettings();
+    const settings = await resolveSettings();
     const { command, args } = serverCommand(settings);
     const trusted = vscode.workspace.isTrusted;
     const env = serverEnvironment(process.env, await this.keys.all(), settings.providers);
@@ -116,7 +146,7 @@ export class ServerClient implements vscode.Disposable {
 
   private async reportMissing(message: string): Promise<void> {
     const choice = await vscode.window.showErrorMessage(message, "How to install", "Show log");
-    if (choice === "How to install") void vscode.env.openExternal(vscode.Uri.parse(INSTALL_URL));
+    if (choice === "How to install") void vscode.commands.executeCommand("markdown.showPreview", this.installGuide);
     if (choice === "Show log") this.output.show();
   }
 

@@ -35,7 +35,7 @@ export class SessionItem extends vscode.TreeItem {
     this.tooltip = `${session.title}\n${session.id}\n${new Date(session.time.updated).toLocaleString()}`;
     this.contextValue = "opencodeSession";
     this.iconPath = new vscode.ThemeIcon(current ? "comment-discussion" : "comment");
-    this.command = { command: "opencode.session.open", title: "Open session", arguments: [this] };
+    this.command = { command: "opencode.sessions.open", title: "Open session", arguments: [this] };
   }
 }
 
