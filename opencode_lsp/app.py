@@ -33,7 +33,8 @@ class App:
         self.sessions = SessionManager(store, self.bus, str(root))
         # Where tools keep large outputs they truncated: beside the store, never in the repo.
         self.data_dir = data_dir or root / ".opencode-lsp"
-        self.agents = self._agents()
+        self._agent_registry: Any = None
+        self._agent_files: tuple[Any, ...] = ()
         self.permissions = PermissionBroker(self.bus, store.list_approvals, store.add_approval)
         if provider is not None:
             self.provider = provider
@@ -98,12 +99,26 @@ class App:
 
         return Reverts(self)
 
-    def _agents(self) -> Any:
+    @property
+    def agents(self) -> Any:
+        """The agent registry, rebuilt when the config or an agent file changed."""
         from .core.agent import AgentRegistry
 
-        # Truncated tool output is saved outside the workspace; reading it back must not ask.
-        return AgentRegistry(self.opencode_config(), self.root,
-                             allowed_external=[f"{self.data_dir}/tool-output/*"])
+        files = self._agent_file_stamps()
+        if self._agent_registry is None or files != self._agent_files:
+            # Truncated tool output is saved outside the workspace; reading it back must not ask.
+            self._agent_registry = AgentRegistry(self.opencode_config(), self.root,
+                                                 allowed_external=[f"{self.data_dir}/tool-output/*"])
+            self._agent_files = files
+        return self._agent_registry
+
+    def _agent_file_stamps(self) -> tuple[Any, ...]:
+        stamps = []
+        for folder in (".opencode/agent", ".opencode/agents"):
+            base = self.root / folder
+            if base.is_dir():
+                stamps.extend((str(p), p.stat().st_mtime_ns) for p in sorted(base.rglob("*.md")))
+        return tuple(stamps)
 
     def opencode_config(self) -> dict[str, Any]:
         """The config in OpenCode's own file shape (``agent`` is the map of agent configs)."""
@@ -118,7 +133,7 @@ class App:
 
     def reload_config(self, settings: dict[str, Any]) -> None:
         self.config = load_config(self.root, settings)
-        self.agents = self._agents()
+        self._agent_registry = None
         if "provider" in self.__dict__:
             reconfigure = getattr(self.provider, "reconfigure", None)
             if reconfigure is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from tests.support.fake_openai import FakeOpenAI, is_title_request
@@ -188,7 +189,7 @@ async def test_cancel_mid_text_with_cancel_request(client, fake):
         "opencode/session/prompt",
         {"sessionID": sid, "parts": [{"type": "text", "text": "go"}], "workDoneToken": "c1"}, msg_id="cancel-me"))
     await wait_for_delta(client, "c1")
-    client.protocol.notify("$/cancelRequest", {"id": "cancel-me"})
+    client.protocol.notify("$/cancelRequest", types.CancelParams(id="cancel-me"))
     with pytest.raises(JsonRpcException) as info:
         await asyncio.wait_for(request, 10)
     assert info.value.code == -32800
@@ -225,7 +226,7 @@ async def test_cancel_progress_during_retry_wait(client, fake):
     await client.recorder.wait_for(lambda: any(
         v["kind"] == "report" and v["event"]["type"] == "session.status"
         and v["event"]["properties"]["status"]["type"] == "retry" for v in client.recorder.reports("c3")))
-    client.protocol.notify("window/workDoneProgress/cancel", {"token": "c3"})
+    client.protocol.notify("window/workDoneProgress/cancel", types.WorkDoneProgressCancelParams(token="c3"))
     result = await asyncio.wait_for(request, 10)
     assert result["info"]["error"]["name"] == "MessageAbortedError"
     await assert_aborted(client, sid)
