@@ -44,6 +44,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private state: ViewState;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly runListeners = new Set<(value: RunProgressValue | null) => void>();
+  /** False until the panel's script says ready: messages posted earlier would be lost. */
+  private panelReady = false;
+  /** Attachments (and notices) sent before the panel was ready; the transcript is rebuilt anyway. */
+  private pending: HostToPanel[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -84,11 +88,22 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, "panel.css")).toString(),
     });
     view.webview.onDidReceiveMessage((message: PanelToHost) => this.handle(message), undefined, this.disposables);
-    view.onDidDispose(() => (this.view = undefined), undefined, this.disposables);
+    view.onDidDispose(
+      () => {
+        this.view = undefined;
+        this.panelReady = false;
+      },
+      undefined,
+      this.disposables,
+    );
   }
 
   private post(message: HostToPanel): void {
-    void this.view?.webview.postMessage(message);
+    if (this.view && this.panelReady) {
+      void this.view.webview.postMessage(message);
+    } else if (message.type === "attach" || message.type === "notice") {
+      this.pending.push(message);
+    }
   }
 
   private notify(level: "info" | "error", message: string): void {
@@ -98,10 +113,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private async handle(message: PanelToHost): Promise<void> {
     try {
       switch (message.type) {
-        case "ready":
+        case "ready": {
+          this.panelReady = true;
           this.post({ type: "server", state: this.server.running ? "running" : "starting" });
           if (this.server.running) await this.refreshAll();
+          const pending = this.pending;
+          this.pending = [];
+          for (const queued of pending) this.post(queued);
           return;
+        }
         case "send":
           return await this.send(message.text, message.attachments, message.agent, message.model);
         case "customCommand":

@@ -55,6 +55,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       // Where and how the server runs needs a new process; other keys go over didChangeConfiguration.
       if (e.affectsConfiguration("opencode.server") || e.affectsConfiguration("opencode.providers")) {
         void client.restart();
+      } else if (e.affectsConfiguration("opencode")) {
+        void client.pushSettings();
       }
     }),
     // Trust granted: restart so edits and bash are no longer denied.

@@ -2,6 +2,7 @@
 
 import * as vscode from "vscode";
 import {
+  DidChangeConfigurationNotification,
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
@@ -64,6 +65,11 @@ async function resolveSettings(): Promise<ExtensionSettings> {
   return settings;
 }
 
+/** What the server gets as initializationOptions and as the `opencode` configuration section. */
+function currentOptions(): ReturnType<typeof initializationOptions> {
+  return initializationOptions(readSettings(), vscode.workspace.isTrusted);
+}
+
 type EventListener = (event: ServerEvent) => void;
 type StateListener = (state: "starting" | "running" | "stopped", message?: string) => void;
 
@@ -110,8 +116,19 @@ export class ServerClient implements vscode.Disposable {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.output,
       initializationOptions: initializationOptions(settings, trusted),
-      // The server re-reads the `opencode` section on didChangeConfiguration.
-      synchronize: { configurationSection: "opencode" },
+      middleware: {
+        workspace: {
+          // The server merges the `opencode` section over initializationOptions: answer with the
+          // same shape (not VS Code's raw section), so permissionUI, events and an untrusted
+          // workspace's denials are never overridden.
+          configuration: (params, token, next) => {
+            if (params.items.every((item) => item.section === "opencode")) {
+              return params.items.map(() => currentOptions());
+            }
+            return next(params, token);
+          },
+        },
+      },
       // A missing server should produce one clear message, not a restart loop.
       connectionOptions: { maxRestartCount: 2 },
     };
@@ -161,6 +178,12 @@ export class ServerClient implements vscode.Disposable {
       }
     }
     this.setState("stopped");
+  }
+
+  /** Send changed model/agent settings without a restart (the server reloads its config). */
+  async pushSettings(): Promise<void> {
+    if (!this.running || !this.client) return;
+    await this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { opencode: currentOptions() } });
   }
 
   async restart(): Promise<void> {
