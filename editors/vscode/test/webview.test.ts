@@ -38,10 +38,11 @@ function writePanel(): string {
 }
 
 async function deliver(message: HostToPanel): Promise<void> {
-  // Dispatched synchronously, as VS Code delivers host messages; the panel redraws in a microtask.
+  // Dispatched as VS Code delivers host messages; the panel redraws on the next animation frame,
+  // whose callbacks run in order, so ours runs after the panel's draw.
   await page.evaluate((m) => {
     window.dispatchEvent(new MessageEvent("message", { data: m }));
-    return new Promise<void>((r) => setTimeout(r, 0));
+    return new Promise<void>((r) => requestAnimationFrame(() => r()));
   }, message);
 }
 

@@ -111,10 +111,12 @@ function render(): void {
   if (atBottom) transcript.scrollTop = transcript.scrollHeight;
 }
 
+// Draw at most once a frame: a fast stream sends many deltas per frame, and redrawing the
+// growing markdown for each would cost O(text) per delta (see bench: npm run bench).
 function schedule(): void {
   if (scheduled) return;
   scheduled = true;
-  queueMicrotask(render);
+  requestAnimationFrame(render);
 }
 
 window.addEventListener("message", (e: MessageEvent<HostToPanel>) => {
