@@ -159,3 +159,8 @@ async def test_long_output_is_truncated_and_saved(root, ctx, data_dir):
 async def test_no_output(root, ctx):
     result = await bash.execute({"command": "true"}, ctx)
     assert result.output == "(no output)" and result.metadata["exit"] == 0
+
+
+async def test_path_at_filesystem_root_gives_a_clean_pattern(root, ctx, rec):
+    await bash.execute({"command": "echo /no_such_top_level_thing"}, ctx)
+    assert rec.of("external_directory")[0]["patterns"] == ["/*"]

@@ -32,7 +32,7 @@ async def ensure_inside(ctx: ToolContext, path: Path, *, kind: str = "file",
     lexical = Path(path)
     shown = real if lexical.is_relative_to(ctx.workspace.root) else lexical
     directory = shown if kind == "directory" else shown.parent
-    pattern = f"{directory}/*"
+    pattern = str(directory).rstrip("/") + "/*"
     await ctx.ask(
         "external_directory", [pattern], always=[pattern],
         metadata={"filepath": str(shown), "parentDir": str(directory), **(metadata or {})},
