@@ -98,18 +98,24 @@ class OpencodeServer(LanguageServer):
     def build_app(self, root: Path) -> None:
         from ..app import App  # the composition root: store, core services, providers
 
-        settings = {**self.init_options, **self.editor_settings}
-        self.app = App.create(root, settings, server=self)
+        self.app = App.create(root, self.merged_settings(), server=self)
         self.app.bus.subscribe(self.notify_event)
         from .permission_ui import PermissionPrompter
 
         self.permission_prompter = PermissionPrompter(self)
         self.app.bus.subscribe(self.permission_prompter.on_event)
 
+    def merged_settings(self) -> dict[str, Any]:
+        """initializationOptions, then the editor's ``opencode`` settings. An unset editor value
+        (null or "") does not wipe out what initializationOptions gave."""
+        merged = dict(self.init_options)
+        merged.update({k: v for k, v in self.editor_settings.items() if v is not None and v != ""})
+        return merged
+
     def reload_settings(self, settings: dict[str, Any]) -> None:
         self.editor_settings = settings
         if self.app is not None:
-            self.app.reload_config({**self.init_options, **self.editor_settings})
+            self.app.reload_config(self.merged_settings())
 
 
 server = OpencodeServer()
