@@ -121,13 +121,15 @@ async def test_doom_loop_asks_after_three_identical_calls(root):
     app.bus.subscribe(lambda e: asked.append(e.properties) if e.type == "permission.asked" else None)
 
     async def answer():
-        while not asked:
+        for _ in range(500):
+            if asked:
+                app.permissions.reply(asked[0]["id"], "once")
+                return
             await asyncio.sleep(0.01)
-        app.permissions.reply(asked[0]["id"], "once")
 
     session = app.sessions.create()
     answering = asyncio.ensure_future(answer())
-    await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}]))
+    await asyncio.wait_for(app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}])), 10)
     await answering
     assert [a["permission"] for a in asked] == ["doom_loop"]
 
@@ -145,8 +147,11 @@ async def test_retryable_error_then_success_and_abort_during_wait(root, monkeypa
     app2 = make_app(root, [[ModelError("slow", status_code=429, retryable=True, retry_after_ms=30000)]])
     s2 = app2.sessions.create()
     running = asyncio.ensure_future(app2.runner.prompt(s2.id, PromptInput(parts=[{"type": "text", "text": "x"}])))
-    while app2.runner.status().get(s2.id, {}).get("type") != "retry":
+    for _ in range(500):
+        if app2.runner.status().get(s2.id, {}).get("type") == "retry":
+            break
         await asyncio.sleep(0.01)
+    assert app2.runner.status()[s2.id]["type"] == "retry"
     assert await app2.runner.abort(s2.id) is True
     result = await asyncio.wait_for(running, 5)
     assert result.info.error.name == "MessageAbortedError"
