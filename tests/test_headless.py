@@ -62,6 +62,7 @@ def test_run_json_format_and_continue(project, tmp_path):
 
 def test_run_fails_with_exit_code_on_model_error(project, tmp_path):
     with FakeOpenAI([[{"error": {"status": 401, "body": {"error": {"message": "bad key"}}}}]]) as fake:
+        fake.route(is_title_request, [[{"text": "Title"}]])
         result = run(project, tmp_path, "hi", base_url=fake.base_url)
     assert result.returncode == 1
     assert "ProviderAuthError" in result.stderr
