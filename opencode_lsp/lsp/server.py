@@ -127,6 +127,9 @@ def on_initialize(ls: OpencodeServer, params: types.InitializeParams) -> None:
     ls._loop_thread = threading.get_ident()
     options = params.initialization_options
     ls.init_options = options if isinstance(options, dict) else {}
+    from . import client_log
+
+    client_log.install(ls)
     ls.build_app(ls.workspace_root(params))
 
 

@@ -87,10 +87,15 @@ def init_params(profile: str, root: Path, options: dict[str, Any]) -> types.Init
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Path:
+def workspace(tmp_path: Path, request) -> Path:
+    """The workspace folder; ``@pytest.mark.files({"name": "text"})`` adds files before the server starts."""
     root = tmp_path / "ws"
     root.mkdir()
     (root / "hello.py").write_text('print("hi")\n')
+    marker = request.node.get_closest_marker("files")
+    for name, text in (marker.args[0] if marker else {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
     return root
 
 

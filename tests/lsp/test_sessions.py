@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -173,3 +174,14 @@ async def test_prompt_without_a_configured_model_says_how_to_configure_one(clien
     err = await error_of(client, "opencode/session/prompt", {"sessionID": s["id"], "parts": [{"type": "text", "text": "hi"}]})
     assert err.code == -32602
     assert "No model is configured" in err.message and err.data["field"] == "model"
+
+
+@pytest.mark.files({"opencode.json": "{ this is not json"})
+async def test_server_logs_reach_the_editor(client):
+    # The broken project config is reported through window/logMessage, and the server still serves.
+    for _ in range(50):
+        if any("opencode.json" in m.message for m in client.log_messages):
+            break
+        await asyncio.sleep(0.05)
+    assert any("opencode.json" in m.message and m.type.value == 1 for m in client.log_messages)
+    assert await call(client, "opencode/session/list", {}) == []

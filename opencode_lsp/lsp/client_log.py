@@ -1,0 +1,43 @@
+"""Server logs shown in the editor: records of our own loggers also go to ``window/logMessage``.
+
+Only ``opencode_lsp`` records at INFO and above are forwarded (pygls logs every message it sends,
+and forwarding those would loop). The log file or stderr still gets everything.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from .server import OpencodeServer
+
+_TYPES = {
+    logging.ERROR: types.MessageType.Error,
+    logging.WARNING: types.MessageType.Warning,
+    logging.INFO: types.MessageType.Info,
+}
+
+
+class ClientLogHandler(logging.Handler):
+    def __init__(self, ls: "OpencodeServer", level: int = logging.INFO):
+        super().__init__(level)
+        self.ls = ls
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith("opencode_lsp") or self.ls.loop is None or self.ls.loop.is_closed():
+            return
+        kind = next((t for level, t in _TYPES.items() if record.levelno >= level), types.MessageType.Log)
+        try:
+            self.ls.send_soon(types.WINDOW_LOG_MESSAGE, types.LogMessageParams(type=kind, message=self.format(record)))
+        except Exception:  # the editor is gone; the file log still has it
+            self.handleError(record)
+
+
+def install(ls: "OpencodeServer") -> ClientLogHandler:
+    handler = ClientLogHandler(ls)
+    logging.getLogger("opencode_lsp").addHandler(handler)
+    return handler
