@@ -40,6 +40,8 @@ class SessionRunner:
         self.app = app
         self.runs: dict[str, Run] = {}
         self.background: set[asyncio.Task[Any]] = set()
+        # Reads of a session that is not running here close what a killed process left open.
+        app.sessions.is_running = self.is_busy
 
     @property
     def sessions(self) -> SessionManager:
@@ -148,6 +150,8 @@ class SessionRunner:
         return self.last_assistant(session_id)
 
     def _start(self, session_id: str, body: Any = None) -> Run:
+        # A message a crashed process left open must not look like the run that starts now.
+        self.sessions.close_interrupted(session_id)
         run = Run(session_id=session_id)
         self.runs[session_id] = run
         self.set_status(session_id, {"type": "busy"})

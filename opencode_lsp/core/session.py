@@ -8,13 +8,13 @@ they are recomputed when a step-finish part is written or removed, so they go do
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pydantic import ValidationError
 
 from .. import OPENCODE_VERSION
 from . import events
-from .errors import InvalidInputError, NotFoundError
+from .errors import InvalidInputError, NotFoundError, aborted
 from .events import Bus
 from .ids import new_id, new_slug, now_ms
 from .message import (
@@ -59,6 +59,9 @@ class SessionManager:
         self.bus = bus
         self.directory = directory
         self.project_id = project_id
+        # Whether a session has a run in this process; the SessionRunner installs its own check.
+        # Without one nothing runs, so every unfinished message is left over from a dead process.
+        self.is_running: Callable[[str], bool] = lambda session_id: False
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -210,6 +213,8 @@ class SessionManager:
         """Raw ``{info, parts}`` records, oldest first (validated when they were written)."""
         self.get(session_id)
         entries = self.store.list_messages(session_id)
+        if not self.is_running(session_id):
+            entries = self.close_interrupted(session_id, entries)
         if before is not None:
             entries = [e for e in entries if e["info"]["id"] < before]
         if limit is not None:
@@ -296,7 +301,44 @@ class SessionManager:
 
     def export(self, session_id: str) -> dict[str, Any]:
         info = self.get(session_id)
-        return {"info": info.dump(), "messages": self.store.list_messages(session_id)}
+        return {"info": info.dump(), "messages": self.messages(session_id)}
+
+    # --- runs that died with their process --------------------------------------------------
+
+    def close_interrupted(self, session_id: str, entries: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """End what a killed process left running: the assistant message gets
+        ``MessageAbortedError`` and unfinished tools the same interrupted error an abort gives.
+
+        Call only when no run of this session is alive here. One pass over records that were
+        read anyway, and nothing is written when nothing was left open, so reads stay cheap."""
+        if entries is None:
+            entries = self.store.list_messages(session_id)
+        changed = False
+        for entry in entries:
+            info = entry["info"]
+            if info.get("role") != "assistant":
+                continue
+            for i, part in enumerate(entry["parts"]):
+                state = part.get("state") if part.get("type") == "tool" else None
+                if not state or state.get("status") not in ("pending", "running"):
+                    continue
+                start = (state.get("time") or {}).get("start") or info["time"]["created"]
+                meta = {**(state.get("metadata") or {}), "interrupted": True}
+                fixed = parse_part({**part, "state": {"status": "error", "input": state.get("input") or {},
+                                                      "error": "Tool execution aborted", "metadata": meta,
+                                                      "time": {"start": start, "end": max(start, now_ms())}}})
+                entry["parts"][i] = self.update_part(fixed).dump()
+                changed = True
+            if (info.get("time") or {}).get("completed") is None:
+                message = parse_message(info)
+                assert isinstance(message, AssistantMessage)
+                message.error = message.error or aborted()
+                message.time.completed = now_ms()
+                entry["info"] = self.update_message(message).dump()
+                changed = True
+        if changed:
+            self.store.flush()
+        return entries
 
     def import_(self, data: Any) -> Session:
         """Import OpenCode's export shape ``{info, messages: [{info, parts}]}`` as is."""
