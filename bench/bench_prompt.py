@@ -124,7 +124,7 @@ async def main() -> None:
             fake.set_script([[{"sleep": 0.05}, {"text": "first words arrive", "chunks": 3}]])
             await bench.prompt("latency")
             latencies.append(bench.first_report[0] - FIRST_DELTA_WRITTEN[0])
-        for _ in range(10):
+        for _ in range(int(os.environ.get("BENCH_WALL_RUNS", "10"))):
             fake.set_script(two_step(root))
             walls.append(await bench.prompt("what does hello.py do"))
 

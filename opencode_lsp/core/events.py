@@ -93,7 +93,8 @@ def part_updated(part: dict[str, Any], delta: str | None = None) -> Event:
     props: dict[str, Any] = {"part": part}
     if delta is not None:
         props["delta"] = delta
-    return Event(type="message.part.updated", properties=props)
+    # Built once per streamed delta: skip validation, the shape is fixed here.
+    return Event.model_construct(type="message.part.updated", properties=props)
 
 
 def part_removed(session_id: str, message_id: str, part_id: str) -> Event:

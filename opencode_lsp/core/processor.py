@@ -75,6 +75,9 @@ class StepProcessor:
         self.execute_tool = execute_tool
         self.text: TextPart | None = None
         self.reasoning: ReasoningPart | None = None
+        # The open parts as JSON, updated in place per delta instead of dumped again each time.
+        self._text_data: dict[str, Any] = {}
+        self._reasoning_data: dict[str, Any] = {}
         self.tools: dict[int, ToolPart] = {}
         self.raw_args: dict[int, str] = {}
         self.tasks: list[asyncio.Task[None]] = []
@@ -85,7 +88,8 @@ class StepProcessor:
 
     async def run(self, request: ChatRequest) -> StepResult:
         """Stream one completion. ModelError and CancelledError propagate to the caller."""
-        self.sessions.update_part(StepStartPart(**self._part_ids()))
+        # Start-of-something parts are held in memory (coalesced); finished parts are durable.
+        self.sessions.update_part(StepStartPart(**self._part_ids()), durable=False)
         try:
             async for event in self.model.stream(request):
                 if isinstance(event, TextDelta):
@@ -117,9 +121,11 @@ class StepProcessor:
         if self.text is None:
             self._close_reasoning()
             self.text = TextPart(**self._part_ids(), text="", time=PartTime(start=now_ms()))
-            self.sessions.update_part(self.text)
+            self.sessions.update_part(self.text, durable=False)
+            self._text_data = self.text.dump()
         self.text.text += delta
-        self.sessions.update_part(self.text, delta=delta)
+        self._text_data["text"] = self.text.text
+        self.sessions.publish_delta(dict(self._text_data), delta)
 
     def _close_text(self) -> None:
         if self.text is None:
@@ -133,9 +139,11 @@ class StepProcessor:
     def _on_reasoning(self, delta: str) -> None:
         if self.reasoning is None:
             self.reasoning = ReasoningPart(**self._part_ids(), text="", time=PartTime(start=now_ms()))
-            self.sessions.update_part(self.reasoning)
+            self.sessions.update_part(self.reasoning, durable=False)
+            self._reasoning_data = self.reasoning.dump()
         self.reasoning.text += delta
-        self.sessions.update_part(self.reasoning, delta=delta)
+        self._reasoning_data["text"] = self.reasoning.text
+        self.sessions.publish_delta(dict(self._reasoning_data), delta)
 
     def _close_reasoning(self) -> None:
         if self.reasoning is None:
@@ -150,7 +158,7 @@ class StepProcessor:
     def _on_tool_start(self, index: int, call_id: str, name: str) -> None:
         part = ToolPart(**self._part_ids(), callID=call_id, tool=name, state=ToolStatePending())
         self.tools[index] = part
-        self.sessions.update_part(part)
+        self.sessions.update_part(part, durable=False)
 
     def _on_tool_call(self, call: ToolCall) -> None:
         part = self.tools.get(call.index)
@@ -168,7 +176,7 @@ class StepProcessor:
             args = {"tool": call.name, "error": f"the arguments are not valid JSON: {exc}"}
             part.tool = "invalid"
         part.state = ToolStateRunning(input=args, time=ToolTimeStart(start=now_ms()))
-        self.sessions.update_part(part)
+        self.sessions.update_part(part, durable=False)
         self.tasks.append(asyncio.ensure_future(self._execute(part, args)))
 
     async def _execute(self, part: ToolPart, args: dict[str, Any]) -> None:

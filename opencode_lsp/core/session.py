@@ -246,6 +246,10 @@ class SessionManager:
             self._recompute_usage(part.sessionID)
         return part
 
+    def publish_delta(self, data: dict[str, Any], delta: str) -> None:
+        """A streamed delta: only the event, carrying the part as it stands; nothing is written."""
+        self.bus.publish(events.part_updated(data, delta))
+
     def remove_message(self, session_id: str, message_id: str) -> None:
         entry = self.store.get_message(session_id, message_id)
         self.store.delete_message(session_id, message_id)

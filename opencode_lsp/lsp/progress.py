@@ -11,8 +11,6 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from lsprotocol import types
-
 from ..core.events import Event
 
 if TYPE_CHECKING:
@@ -90,8 +88,7 @@ class RunProgress:
         self._send({"kind": "report", "message": describe(event), "event": event.dump()})
 
     def _send(self, value: dict[str, Any]) -> None:
-        # pygls wants the typed params object for a known method; ``value`` stays raw JSON.
-        self.ls.send_soon("$/progress", types.ProgressParams(token=self.token, value=value))
+        self.ls.send_soon("$/progress", {"token": self.token, "value": value})
 
     async def finish(self, message: str) -> None:
         if not self.enabled:

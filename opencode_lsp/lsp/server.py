@@ -7,11 +7,14 @@ One ``OpencodeServer``; every custom method is a thin handler in ``lsp/handlers`
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
@@ -78,11 +81,26 @@ class OpencodeServer(LanguageServer):
         self.send_soon(m.EVENT_NOTIFICATION, event.dump())
 
     def send_soon(self, method: str, params: Any) -> None:
+        """Send a notification from any thread. Plain-JSON params take a fast path: orjson
+        straight to the transport, since streaming sends one per delta."""
+        send = self._send_raw if isinstance(params, dict) else self.protocol.notify
         loop = self.loop
         if loop is not None and threading.get_ident() != getattr(self, "_loop_thread", None):
-            loop.call_soon_threadsafe(self.protocol.notify, method, params)
+            loop.call_soon_threadsafe(send, method, params)
         else:
-            self.protocol.notify(method, params)
+            send(method, params)
+
+    def _send_raw(self, method: str, params: dict[str, Any]) -> None:
+        writer = self.protocol.writer
+        if writer is None:
+            return
+        try:
+            body = orjson.dumps({"jsonrpc": "2.0", "method": method, "params": params})
+            result = writer.write(b"Content-Length: %d\r\n\r\n%b" % (len(body), body))
+            if inspect.isawaitable(result):
+                asyncio.ensure_future(result)
+        except Exception as exc:  # the editor went away; the run goes on and is stored
+            log.warning("could not send %s: %s", method, exc)
 
     # --- workspace ----------------------------------------------------------------------------
 
@@ -111,6 +129,39 @@ class OpencodeServer(LanguageServer):
         merged = dict(self.init_options)
         merged.update({k: v for k, v in self.editor_settings.items() if v is not None and v != ""})
         return merged
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve over stdio until EOF, then stop runs in order before the event loop goes.
+
+        pygls ends its read loop when stdin closes (the editor quit or crashed) and
+        ``asyncio.run`` would then cancel every task at once, in no order: a run's cleanup could
+        be cut off before its aborted message and held-back parts reach the disk. So the runs
+        are aborted and the store flushed here first, and the process exits after."""
+        from pygls.io_ import StdinAsyncReader, StdoutWriter, run_async
+
+        self._stop_event = threading.Event()
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def serve() -> None:
+            await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
+                            logger=log, error_handler=self.report_server_error)
+            log.info("the client closed the connection; stopping")
+            if self.app is not None:
+                await self.app.shutdown()
+            # Let work the aborts released (snapshots, final responses) end, boundedly.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if others:
+                await asyncio.wait(others, timeout=5)
+
+        try:
+            asyncio.run(serve())
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     def reload_settings(self, settings: dict[str, Any]) -> None:
         self.editor_settings = settings

@@ -232,6 +232,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        # Each SSE chunk is its own small write: without TCP_NODELAY, Nagle holds a chunk back
+        # until the client's delayed ACK (40 ms), which no real API server does to its clients.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     # --- routing --------------------------------------------------------------------------
 
     def do_GET(self) -> None:
