@@ -33,6 +33,7 @@ class Run:
     abort: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     status: dict[str, Any] = field(default_factory=lambda: {"type": "busy"})
+    release: Any = lambda: None  # drops the cross-process run lease
 
 
 class SessionRunner:
@@ -150,9 +151,12 @@ class SessionRunner:
         return self.last_assistant(session_id)
 
     def _start(self, session_id: str, body: Any = None) -> Run:
+        store = self.sessions.store
         # A message a crashed process left open must not look like the run that starts now.
-        self.sessions.close_interrupted(session_id)
+        if not store.run_active_elsewhere(session_id):
+            self.sessions.close_interrupted(session_id)
         run = Run(session_id=session_id)
+        run.release = store.claim_run(session_id)
         self.runs[session_id] = run
         self.set_status(session_id, {"type": "busy"})
         run.task = asyncio.ensure_future(self._loop(run, body))
@@ -169,7 +173,11 @@ class SessionRunner:
             stepper.mark_failed(exc)
         finally:
             self.runs.pop(run.session_id, None)
-            self.sessions.store.flush()
+            try:
+                self.sessions.store.flush()
+            except Exception:  # e.g. the disk filled up: still end the run and answer the client
+                log.exception("could not flush the store after a run")
+            run.release()
             self.set_status(run.session_id, {"type": "idle"})
             self.sessions.bus.publish(events.Event(type="session.idle", properties={"sessionID": run.session_id}))
             if not run.done.done():

@@ -213,7 +213,7 @@ class SessionManager:
         """Raw ``{info, parts}`` records, oldest first (validated when they were written)."""
         self.get(session_id)
         entries = self.store.list_messages(session_id)
-        if not self.is_running(session_id):
+        if not self.is_running(session_id) and not self.store.run_active_elsewhere(session_id):
             entries = self.close_interrupted(session_id, entries)
         if before is not None:
             entries = [e for e in entries if e["info"]["id"] < before]

@@ -8,7 +8,7 @@ on disk when the call returns, and ``flush()`` makes the held ones durable.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 Record = dict[str, Any]
 
@@ -49,6 +49,13 @@ class Store(Protocol):
         """Permission rules the user answered "always" to, for this workspace."""
 
     def add_approval(self, rule: Record) -> None: ...
+
+    # --- runs across processes -------------------------------------------------------------
+    def claim_run(self, session_id: str) -> Callable[[], None]:
+        """Mark the session as running in this process until the returned callable is called."""
+
+    def run_active_elsewhere(self, session_id: str) -> bool:
+        """True while another live process runs the session (its open messages are not orphans)."""
 
     # --- lifecycle ------------------------------------------------------------------------
     def flush(self) -> None: ...

@@ -117,7 +117,8 @@ class ToolBox:
 
     def _is_doom_loop(self, part: ToolPart, args: dict[str, Any]) -> bool:
         entry = self.app.sessions.store.get_message(self.message.sessionID, self.message.id)
-        previous = [p for p in (entry or {}).get("parts", []) if p.get("type") == "tool" and p["id"] != part.id]
+        # Only calls made before this one count: parallel identical calls ask once, on the third.
+        previous = [p for p in (entry or {}).get("parts", []) if p.get("type") == "tool" and p["id"] < part.id]
         recent = previous[-(DOOM_LOOP_THRESHOLD - 1):]
         return len(recent) == DOOM_LOOP_THRESHOLD - 1 and all(
             p["tool"] == part.tool and p["state"].get("input") == args for p in recent

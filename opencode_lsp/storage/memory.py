@@ -112,6 +112,13 @@ class MemoryStore:
 
     # --- lifecycle -----------------------------------------------------------------------------
 
+    def claim_run(self, session_id: str):
+        """One process holds everything in memory: no other process can be running it."""
+        return lambda: None
+
+    def run_active_elsewhere(self, session_id: str) -> bool:
+        return False
+
     def flush(self) -> None:
         """Nothing is held back in memory, so there is nothing to flush."""
 

@@ -28,6 +28,7 @@ from .errors import StorageError
 from .files import fsync_dir
 from .json_storage import JSONFileDB, holding
 from .records import approval_key, assemble, check_id, clone, message_entry, record_id
+from .run_lease import RunLeases
 
 _INDEX = "index.json"
 _SESSIONS_DIR = "sessions"
@@ -51,6 +52,7 @@ class TinyDBStore:
                                self._sessions_dir) from exc
         # A bounded wait: a writer stuck elsewhere turns into a StorageError, not a hung server.
         self._file_lock = FileLock(str(self.root / ".lock"), timeout=lock_timeout)
+        self._leases = RunLeases(self.root)
         self._guard = threading.RLock()
         self._index = JSONFileDB(self.root / _INDEX, self._file_lock)
         # Session files stay parsed in memory, least recently used dropped beyond the limit
@@ -192,6 +194,14 @@ class TinyDBStore:
                 self._index.id_table("approvals").put(key, clean)
 
     # --- lifecycle ------------------------------------------------------------------------------
+
+    # --- runs across processes -------------------------------------------------------------
+
+    def claim_run(self, session_id: str) -> Callable[[], None]:
+        return self._leases.claim(session_id)
+
+    def run_active_elsewhere(self, session_id: str) -> bool:
+        return self._leases.active_elsewhere(session_id)
 
     def flush(self) -> None:
         """Write every part held back by ``durable=False`` calls."""
