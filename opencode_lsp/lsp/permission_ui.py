@@ -31,25 +31,39 @@ class PermissionPrompter:
     def __init__(self, ls: "OpencodeServer"):
         self.ls = ls
         self.tasks: set[asyncio.Task[None]] = set()
+        self.asking: dict[str, asyncio.Task[None]] = {}  # request id -> its open prompt
 
     def enabled(self) -> bool:
         return not bool(self.ls.app and self.ls.app.config.permission_ui)
 
     def on_event(self, event: Event) -> None:
+        if event.type == "permission.replied":
+            # Answered elsewhere (abort, a protocol reply, an "always"): stop waiting on the
+            # editor, which may never answer a prompt nobody looks at.
+            task = self.asking.pop(event.properties.get("requestID"), None)
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+            return
         if event.type != "permission.asked" or not self.enabled():
             return
+        request_id = event.properties.get("id")
         task = asyncio.ensure_future(self._ask(event.properties))
         self.tasks.add(task)
+        self.asking[request_id] = task
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _: self.asking.pop(request_id, None))
 
     async def _ask(self, request: dict[str, Any]) -> None:
         reply = "reject"
         try:
-            choice = await self.ls.window_show_message_request_async(types.ShowMessageRequestParams(
+            asked = self.ls.window_show_message_request_async(types.ShowMessageRequestParams(
                 type=types.MessageType.Warning,
                 message=ask_text(request),
                 actions=[types.MessageActionItem(title=t) for t in ACTIONS],
             ))
+            # Shielded: when the ask is settled elsewhere this task is cancelled, but pygls's
+            # future must stay alive, or a late click would hit a cancelled future.
+            choice = await asyncio.shield(asked)
             if choice is not None:
                 title = choice.title if hasattr(choice, "title") else (choice or {}).get("title")
                 reply = ACTIONS.get(title, "reject")
