@@ -129,3 +129,31 @@ async def test_unanswered_apply_edit_is_released_by_abort(tmp_path: Path, root: 
         assert await editor.request("opencode/session/list", {}) != []
     finally:
         await editor.close()
+
+
+async def test_late_answer_to_a_withdrawn_prompt_is_harmless(tmp_path: Path, root: Path, fake: FakeOpenAI):
+    fake.set_script([[{"tool_call": {"name": "bash", "arguments": {"command": "echo x", "description": "x"}}}]])
+    editor = Editor(root, model_options(tmp_path / "store", fake.base_url, permissionUI=False,
+                                        permission={"bash": "ask"}))
+    release = asyncio.Event()
+
+    async def answer_late(params: Any) -> dict[str, str]:
+        await release.wait()
+        return {"title": "Allow once"}
+
+    editor.answers["window/showMessageRequest"] = answer_late
+    await editor.start()
+    try:
+        sid = await editor.new_session()
+        prompt = asyncio.ensure_future(editor.prompt(sid))
+        await editor.wait_for(lambda: [r for r in editor.server_requests if r[0] == "window/showMessageRequest"])
+        assert await editor.request("opencode/session/abort", {"sessionID": sid}, 10) is True
+        await asyncio.wait_for(prompt, 10)
+        release.set()  # the user clicks long after the run was stopped
+        await asyncio.sleep(0.2)
+        fake.set_script(["fine"])
+        result = await editor.prompt(sid, "again")
+        assert result["parts"][-2]["text"] == "fine"
+        assert editor.client.proc.returncode is None
+    finally:
+        await editor.close()
