@@ -131,6 +131,8 @@ class ToolBox:
             self.structured = args
             return "Structured output", "The structured output was recorded.", {}, None
         tool = self.tools.get(part.tool)
+        if tool is None and part.tool == "invalid" and self.invalid is not None:
+            tool = self.invalid  # the processor routed a call with malformed arguments here
         if tool is None:
             if self.invalid is None:
                 raise ValueError(f"unknown tool {part.tool!r}")
