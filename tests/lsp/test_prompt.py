@@ -293,3 +293,43 @@ async def test_status_agents_and_models(client, fake):
     assert agents["title"]["hidden"] is True
     models = await call(client, "opencode/model/list", {})
     assert any(m["providerID"] == "fake" and m["modelID"] == "m" for m in models)
+
+
+async def test_no_reply_stores_without_calling_the_model(client, fake):
+    sid = await new_session(client)
+    result = await call(client, "opencode/session/prompt", {
+        "sessionID": sid, "noReply": True, "parts": [{"type": "text", "text": "just a note"}]})
+    assert result["info"]["role"] == "user" and result["parts"][0]["text"] == "just a note"
+    assert [r for r in fake.requests if not is_title_request(r)] == []
+    messages = await call(client, "opencode/session/messages", {"sessionID": sid})
+    assert [m["info"]["role"] for m in messages] == ["user"]
+
+
+@pytest.mark.files({"AGENTS.md": "Always answer in haiku.\n", "notes.txt": "one\ntwo\nthree\nfour\n"})
+async def test_system_prompt_and_file_parts_reach_the_model(client, fake, workspace):
+    fake.set_script([[{"text": "seen"}]])
+    sid = await new_session(client)
+    await call(client, "opencode/session/prompt", {"sessionID": sid, "parts": [
+        {"type": "text", "text": "look at this"},
+        {"type": "file", "url": (workspace / "notes.txt").as_uri() + "?start=2&end=3", "mime": "text/plain"},
+    ]})
+    request = [r for r in fake.requests if not is_title_request(r)][0]
+    system = request["messages"][0]
+    assert system["role"] == "system"
+    assert "Always answer in haiku." in system["content"] and str(workspace) in system["content"]
+    user = request["messages"][-1]["content"]
+    assert "2: two" in user and "3: three" in user and "4: four" not in user
+    stored = (await call(client, "opencode/session/messages", {"sessionID": sid}))[0]["parts"]
+    file_part = next(p for p in stored if p["type"] == "file")
+    assert file_part["source"]["text"]["start"] == 2 and file_part["source"]["text"]["end"] == 3
+
+
+async def test_agent_part_asks_for_the_subagent(client, fake):
+    fake.set_script([[{"text": "delegating"}]])
+    sid = await new_session(client)
+    await call(client, "opencode/session/prompt", {"sessionID": sid, "parts": [
+        {"type": "text", "text": "find the tests"}, {"type": "agent", "name": "explore"}]})
+    stored = (await call(client, "opencode/session/messages", {"sessionID": sid}))[0]["parts"]
+    assert [p["type"] for p in stored] == ["text", "agent", "text"]
+    request = [r for r in fake.requests if not is_title_request(r)][0]
+    assert "explore" in request["messages"][-1]["content"]
