@@ -86,6 +86,18 @@ class StepRunner:
         self.current: AssistantMessage | None = None
         self.processor: StepProcessor | None = None
 
+    def _begin_message(self, user: UserMessage, agent: Any) -> AssistantMessage:
+        """A new assistant message answering ``user``, stored and made the current one."""
+        message = AssistantMessage(
+            id=new_id("msg"), sessionID=self.session_id, time=AssistantTime(created=now_ms()),
+            parentID=user.id, modelID=user.model.modelID, providerID=user.model.providerID,
+            mode=agent.name, agent=agent.name,
+            path=AssistantPath(cwd=str(self.app.root), root=str(self.app.root)),
+        )
+        self.current = message
+        self.sessions.update_message(message)
+        return message
+
     # --- the loop -------------------------------------------------------------------------
 
     async def loop(self) -> None:
@@ -126,14 +138,7 @@ class StepRunner:
         model = self.app.provider.get(info.model.providerID, info.model.modelID)
         max_steps = getattr(agent, "steps", None) or 0
         last_step = bool(max_steps) and step >= max_steps
-        message = AssistantMessage(
-            id=new_id("msg"), sessionID=self.session_id, time=AssistantTime(created=now_ms()),
-            parentID=info.id, modelID=info.model.modelID, providerID=info.model.providerID,
-            mode=agent.name, agent=agent.name,
-            path=AssistantPath(cwd=str(self.app.root), root=str(self.app.root)),
-        )
-        self.current = message
-        self.sessions.update_message(message)
+        message = self._begin_message(info, agent)
         toolbox = ToolBox(self, agent, message, info)
         chat = self._chat_messages(entries, model.info.ref, step)
         system = build_system(getattr(agent, "prompt", None), self.app.root, model.info.ref,
@@ -233,14 +238,7 @@ class StepRunner:
         info = user.info
         assert isinstance(info, UserMessage)
         agent = self.app.agents.get(info.agent) or self.app.agents.default_agent()
-        message = AssistantMessage(
-            id=new_id("msg"), sessionID=self.session_id, time=AssistantTime(created=now_ms()),
-            parentID=info.id, modelID=info.model.modelID, providerID=info.model.providerID,
-            mode=agent.name, agent=agent.name,
-            path=AssistantPath(cwd=str(self.app.root), root=str(self.app.root)),
-        )
-        self.current = message
-        self.sessions.update_message(message)
+        message = self._begin_message(info, agent)
         toolbox = ToolBox(self, agent, message, info)
         args = {"description": subtask.description, "prompt": subtask.prompt, "subagent_type": subtask.agent}
         await toolbox.run_direct("task", args)
@@ -251,14 +249,7 @@ class StepRunner:
     async def shell(self, user: UserMessage, command: str) -> None:
         """Record the user's own command as a bash tool call of an assistant message."""
         agent = self.app.agents.get(user.agent) or self.app.agents.default_agent()
-        message = AssistantMessage(
-            id=new_id("msg"), sessionID=self.session_id, time=AssistantTime(created=now_ms()),
-            parentID=user.id, modelID=user.model.modelID, providerID=user.model.providerID,
-            mode=agent.name, agent=agent.name,
-            path=AssistantPath(cwd=str(self.app.root), root=str(self.app.root)),
-        )
-        self.current = message
-        self.sessions.update_message(message)
+        message = self._begin_message(user, agent)
         toolbox = ToolBox(self, agent, message, user, trusted=True)
         await toolbox.run_direct("bash", {"command": command, "description": "Run the user's command"})
         message.finish = "stop"

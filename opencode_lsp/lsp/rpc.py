@@ -72,12 +72,13 @@ def rpc_error(exc: Exception) -> JsonRpcException:
     return JsonRpcException(message=f"internal error: {type(exc).__name__}: {exc}", code=-32603)
 
 
-def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handler) -> Handler:
-    async def handler(raw: Any) -> Any:
+def _guarded(ls: "OpencodeServer", call: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``call`` once the server is ready; core errors become JSON-RPC errors."""
+
+    async def guarded(*args: Any) -> Any:
         try:
-            params = parse(params_model, raw)
             ls.require_ready()
-            result = fn(ls, params)
+            result = call(*args)
             if inspect.isawaitable(result):
                 result = await result
             return to_json(result)
@@ -85,6 +86,15 @@ def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handl
             raise
         except Exception as exc:
             raise rpc_error(exc) from exc
+
+    return guarded
+
+
+def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handler) -> Handler:
+    run = _guarded(ls, lambda raw: fn(ls, parse(params_model, raw)))
+
+    async def handler(raw: Any) -> Any:
+        return await run(raw)
 
     # Not functools.wraps: pygls would read the original ``(ls, params)`` signature and pass
     # the server twice.
@@ -93,17 +103,10 @@ def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handl
 
 
 def _wrap_command(ls: "OpencodeServer", fn: Handler) -> Handler:
+    run = _guarded(ls, lambda arguments: fn(ls, list(arguments)))
+
     async def handler(*arguments: Any) -> Any:
-        try:
-            ls.require_ready()
-            result = fn(ls, list(arguments))
-            if inspect.isawaitable(result):
-                result = await result
-            return to_json(result)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            raise rpc_error(exc) from exc
+        return await run(arguments)
 
     handler.__name__ = f"opencode_command_{fn.__name__}"
     return handler
