@@ -5,15 +5,39 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 
 from . import __version__
+
+
+# Secrets as they show up in logged JSON-RPC traffic and reprs: a key-like name, then its value.
+_SECRET_VALUE = re.compile(
+    r"""(?P<name>["']?(?:api[_-]?key|apikey|authorization|x-api-key|access[_-]?token|secret|password)["']?"""
+    r"""\s*[:=]\s*["']?)(?P<value>(?:Bearer\s+)?[^"',\s}\])]+)""",
+    re.IGNORECASE,
+)
+
+
+class RedactSecrets(logging.Filter):
+    """Blank out API keys and tokens in log lines.
+
+    With ``--verbose`` pygls logs every message, ``initialize``'s options (and their inline
+    ``apiKey``) included; our own code never logs a key, but a log file must be safe to share."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = _SECRET_VALUE.sub(lambda m: f"{m.group('name')}<redacted>", text)
+        if clean != text:
+            record.msg, record.args = clean, None
+        return True
 
 
 def _setup_logging(log_file: str | None, verbose: bool) -> None:
     # stdout carries JSON-RPC only: logs go to a file or stderr.
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
