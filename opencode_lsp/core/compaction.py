@@ -410,7 +410,7 @@ class Compaction:
         sessions = self.app.sessions
         source = info_of(replay) if replay is not None else request
         user = UserMessage(id=new_id("msg"), sessionID=session_id, time=UserTime(created=now_ms()),
-                           agent=source.agent, model=source.model, system=field(source, "system"),
+                           agent=field(source, "agent"), model=field(source, "model"), system=field(source, "system"),
                            format=field(source, "format"), tools=field(source, "tools"))
         sessions.update_message(user)
         if replay is None:
