@@ -49,13 +49,13 @@ def command(name: str) -> Callable[[Handler], Handler]:
 
 
 def to_json(value: Any) -> Any:
+    """Handlers return models, lists of models, or plain JSON; plain JSON is passed through
+    untouched (a long session's messages are megabytes: no deep copy)."""
     if isinstance(value, BaseModel):
         dump = getattr(value, "dump", None)
         return dump() if dump else value.model_dump(mode="json", exclude_none=True)
     if isinstance(value, list):
-        return [to_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
+        return [to_json(v) if isinstance(v, BaseModel) else v for v in value]
     return value
 
 

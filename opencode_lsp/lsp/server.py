@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import sys
 import threading
@@ -31,6 +32,31 @@ log = logging.getLogger(__name__)
 
 
 class OpencodeProtocol(LanguageServerProtocol):
+    def _send_data(self, data: Any) -> None:
+        """pygls' sender, with orjson: several times faster on large results (a long session's
+        messages), and Content-Length counted in bytes as LSP requires."""
+        if not data:
+            return
+        if self.writer is None:
+            log.error("unable to send data: no transport")
+            return
+        try:
+            try:
+                body = orjson.dumps(data, default=self._serialize_message)
+            except TypeError:  # something orjson cannot encode (e.g. non-string keys)
+                body = json.dumps(data, default=self._serialize_message).encode()
+            if self._include_headers:
+                body = b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
+            result = self.writer.write(body)
+            if inspect.isawaitable(result):
+                asyncio.ensure_future(result)
+        except BrokenPipeError:
+            log.error("the client went away (broken pipe)")
+            raise
+        except Exception as error:
+            log.exception("error sending data")
+            self._server._report_server_error(error, JsonRpcException)
+
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):
         result = yield from super().lsp_initialize(params)
