@@ -88,8 +88,9 @@ class StepProcessor:
 
     async def run(self, request: ChatRequest) -> StepResult:
         """Stream one completion. ModelError and CancelledError propagate to the caller."""
-        # Start-of-something parts are held in memory (coalesced); finished parts are durable.
-        self.sessions.update_part(StepStartPart(**self._part_ids()), durable=False)
+        # Every part the client hears about is on disk first (a crash keeps what was announced);
+        # only deltas and live tool output are held back.
+        self.sessions.update_part(StepStartPart(**self._part_ids()))
         try:
             async for event in self.model.stream(request):
                 if isinstance(event, TextDelta):
@@ -121,7 +122,7 @@ class StepProcessor:
         if self.text is None:
             self._close_reasoning()
             self.text = TextPart(**self._part_ids(), text="", time=PartTime(start=now_ms()))
-            self.sessions.update_part(self.text, durable=False)
+            self.sessions.update_part(self.text)
             self._text_data = self.text.dump()
         self.text.text += delta
         self._text_data["text"] = self.text.text
@@ -139,7 +140,7 @@ class StepProcessor:
     def _on_reasoning(self, delta: str) -> None:
         if self.reasoning is None:
             self.reasoning = ReasoningPart(**self._part_ids(), text="", time=PartTime(start=now_ms()))
-            self.sessions.update_part(self.reasoning, durable=False)
+            self.sessions.update_part(self.reasoning)
             self._reasoning_data = self.reasoning.dump()
         self.reasoning.text += delta
         self._reasoning_data["text"] = self.reasoning.text
@@ -158,7 +159,7 @@ class StepProcessor:
     def _on_tool_start(self, index: int, call_id: str, name: str) -> None:
         part = ToolPart(**self._part_ids(), callID=call_id, tool=name, state=ToolStatePending())
         self.tools[index] = part
-        self.sessions.update_part(part, durable=False)
+        self.sessions.update_part(part)
 
     def _on_tool_call(self, call: ToolCall) -> None:
         part = self.tools.get(call.index)
@@ -176,7 +177,7 @@ class StepProcessor:
             args = {"tool": call.name, "error": f"the arguments are not valid JSON: {exc}"}
             part.tool = "invalid"
         part.state = ToolStateRunning(input=args, time=ToolTimeStart(start=now_ms()))
-        self.sessions.update_part(part, durable=False)
+        self.sessions.update_part(part)
         self.tasks.append(asyncio.ensure_future(self._execute(part, args)))
 
     async def _execute(self, part: ToolPart, args: dict[str, Any]) -> None:
