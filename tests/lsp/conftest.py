@@ -10,7 +10,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import pytest
 import pytest_lsp
@@ -105,13 +105,28 @@ def init_options(tmp_path: Path) -> dict[str, Any]:
     return {"storage": {"path": str(tmp_path / "store")}, "events": True}
 
 
+def client_converter():
+    """Our raw converter, plus a fix for lsprotocol's client-side parsing of code actions: it
+    reads any object with a ``command`` key as a Command, even a CodeAction whose ``command`` is
+    an object (LSP says: a Command has a string ``command``)."""
+    converter = raw_converter()
+    union = Union[types.Command, types.CodeAction]
+
+    def structure(obj: Any, _type: Any) -> Any:
+        kind = types.Command if isinstance(obj.get("command"), str) else types.CodeAction
+        return converter.structure(obj, kind)
+
+    converter.register_structure_hook(union, structure)
+    return converter
+
+
 def make_client() -> LanguageClient:
     """pytest-lsp's client, but keeping custom results as plain JSON like a real editor does.
 
     It also plays the editor's part for ``workspace/applyEdit`` (recorded, applied or refused per
     ``client.apply_edit_result``) and ``window/showMessageRequest`` (answered from
     ``client.message_answers``, recorded in ``client.message_requests``)."""
-    client = LanguageClient(converter_factory=raw_converter)
+    client = LanguageClient(converter_factory=client_converter)
     register_lsp_features(client)
     client.applied_edits = []
     client.apply_edit_result = True

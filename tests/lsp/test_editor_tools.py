@@ -188,3 +188,37 @@ async def test_custom_command_renders_its_template(client, fake, workspace):
     assert result["parts"][-2]["text"] == "explained"
     user = [m for m in main_requests(fake)[0]["messages"] if m["role"] == "user"][-1]
     assert "Explain hello.py briefly" in user["content"]
+
+
+async def test_code_action_asks_opencode_to_fix_the_diagnostics(client, fake, workspace):
+    uri = open_document(client, workspace / "hello.py", 'print("hi")\nprint(undefined_name)\n')
+    diagnostic = types.Diagnostic(
+        range=types.Range(start=types.Position(line=1, character=6), end=types.Position(line=1, character=20)),
+        message="undefined name 'undefined_name'", source="pyflakes")
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=diagnostic.range, context=types.CodeActionContext(diagnostics=[diagnostic])))
+    (action,) = actions
+    assert action.title == "Ask opencode to fix" and action.command.command == "opencode.fix"
+    fake.set_script([[{"text": "Defined it."}]])
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command=action.command.command, arguments=action.command.arguments))
+    assert result["parts"][-2]["text"] == "Defined it."
+    user = [m for m in main_requests(fake)[0]["messages"] if m["role"] == "user"][-1]["content"]
+    assert "undefined name 'undefined_name'" in user and "line 2" in user
+    assert "2: print(undefined_name)" in user
+
+
+async def test_execute_command_entry_points(client, fake):
+    created = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="opencode.session.new", arguments=["From a command"]))
+    assert created["title"] == "From a command"
+    fake.set_script([[{"text": "answered"}]])
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="opencode.prompt", arguments=[created["id"], "hello there"]))
+    assert result["info"]["sessionID"] == created["id"] and result["parts"][-2]["text"] == "answered"
+    listed = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="opencode.session.list", arguments=[]))
+    assert [s["id"] for s in listed] == [created["id"]]
+    assert await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="opencode.abort", arguments=[created["id"]])) is False
