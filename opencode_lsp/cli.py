@@ -44,6 +44,9 @@ def _setup_logging(log_file: str | None, verbose: bool) -> None:
     # pygls logs every message at INFO/DEBUG; keep it to warnings unless asked.
     if not verbose:
         logging.getLogger("pygls").setLevel(logging.WARNING)
+        # pygls logs every failed request with a traceback; ours are answered with a clear
+        # JSON-RPC error, and unexpected ones are logged by opencode_lsp.lsp.rpc.
+        logging.getLogger("pygls.protocol.json_rpc").setLevel(logging.CRITICAL)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+import platformdirs
+
 from .client import LspClient, RpcError, server_command
 
 NO_MODEL_HELP = (
@@ -102,7 +104,11 @@ async def run_async(args: argparse.Namespace, out: TextIO = sys.stdout, err: Tex
         options["model"] = args.model
     if args.agent:
         options["agent"] = args.agent
-    client = LspClient(server_command(), env=dict(os.environ), cwd=str(root))
+    # The server's log goes to a file: the terminal shows the answer, not the server's chatter.
+    log_dir = Path(platformdirs.user_log_dir("opencode-lsp"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    command = [*server_command(), "--log-file", str(log_dir / "run.log")]
+    client = LspClient(command, env=dict(os.environ), cwd=str(root))
     printer = Printer(args.format, out, err)
 
     def on_notification(method: str, params: Any) -> None:

@@ -98,7 +98,9 @@ class OpencodeServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Request errors already reach the client in the response; don't pop a message too.
-        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+        expected = getattr(error, "code", None) in (m.INVALID_PARAMS, m.NOT_FOUND, m.SESSION_BUSY, m.REQUEST_CANCELLED)
+        log.log(logging.INFO if expected else logging.ERROR, "request error (%s): %s",
+                getattr(source, "__name__", source), error)
 
     def notify_event(self, event: Event) -> None:
         """Forward a bus event as ``opencode/event`` (from any thread)."""
