@@ -32,6 +32,29 @@ log = logging.getLogger(__name__)
 
 
 class OpencodeProtocol(LanguageServerProtocol):
+    # pygls structures messages in json.loads' object_hook, which runs on every nested object:
+    # params holding an object with a "jsonrpc" key were structured as a message, failed, and
+    # the whole request was dropped unanswered (the client waited forever). So nested objects
+    # stay plain JSON, and only the top-level message is structured, in handle_message.
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        return data
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, dict):
+            try:
+                message = super().structure_message(message)
+            except Exception as exc:
+                msg_id = message.get("id")
+                if msg_id is not None and "method" in message:
+                    self._send_response(msg_id, error=JsonRpcException(
+                        code=-32602, message=f"invalid params for {message.get('method')}: {exc}",
+                    ).to_response_error())
+                return
+            if isinstance(message, dict):  # not a JSON-RPC message at all
+                log.warning("dropping a message without jsonrpc: %.200s", message)
+                return
+        super().handle_message(message)
+
     def _send_data(self, data: Any) -> None:
         """pygls' sender, with orjson: several times faster on large results (a long session's
         messages), and Content-Length counted in bytes as LSP requires."""
