@@ -8,12 +8,12 @@ files outside the workspace must never reach the model, the store or the client.
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from opencode_lsp.client import RpcError
 from tests.faults.harness import Editor, model_options, tool_parts
 from tests.support.fake_openai import FakeOpenAI, is_title_request
 
@@ -200,8 +200,11 @@ async def test_permission_reply_for_unknown_or_foreign_ids_is_refused(layout, fa
         other_sid = await other.new_session()
         other_prompt = asyncio.ensure_future(other.prompt(other_sid))
         (foreign,) = (await other.wait_for(lambda: other.events_of("permission.asked")))
-        for bogus in ("per_00000000000000000000000000", foreign["properties"]["id"], sid, "", "../" * 50):
+        for bogus in ("per_00000000000000000000000000", foreign["properties"]["id"], sid, "../" * 50):
             assert await editor.request("opencode/permission/reply", {"requestID": bogus, "reply": "once"}) is False
+        with pytest.raises(RpcError) as empty:  # not even an id: malformed params
+            await editor.request("opencode/permission/reply", {"requestID": "", "reply": "once"})
+        assert empty.value.code == -32602
         # The real ask is still pending and still answerable.
         assert [r["id"] for r in await editor.request("opencode/permission/list", {})] == [mine["properties"]["id"]]
         assert await editor.request("opencode/permission/reply",
