@@ -7,6 +7,7 @@ so that ``initialize`` imports as little as possible.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
@@ -151,6 +152,15 @@ class App:
                 log.exception("provider warm-up failed")
 
         threading.Thread(target=warm, name="opencode-warm-up", daemon=True).start()
+
+    async def models_ready(self) -> None:
+        """Wait, off the event loop, until the LLM library is imported: the first prompt must
+        not freeze every other request for the ~2 s litellm takes to import."""
+        if type(self.provider).__module__.startswith("opencode_lsp.providers"):
+            from .providers import runtime
+
+            if not runtime.is_loaded():
+                await asyncio.to_thread(runtime.litellm)
 
     async def abort_tree(self, session_id: str) -> None:
         """Stop runs of a session and its children; nothing to do before any run started."""

@@ -25,6 +25,7 @@ async def summarize(ls, params: SummarizeParams):
                                else ls.app.config.model or "default model")
     async with RunProgress(ls, params.sessionID, params.workDoneToken, label) as progress:
         try:
+            await ls.app.models_ready()
             done = await ls.app.compaction.summarize(params.sessionID, model)
         except asyncio.CancelledError:
             await asyncio.shield(ls.app.runner.abort(params.sessionID))

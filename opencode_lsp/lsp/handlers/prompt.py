@@ -26,6 +26,7 @@ async def stream_run(ls, session_id: str, token: Any, agent: str | None, model: 
     label += f"{model.providerID}/{model.modelID}" if model else (ls.app.config.model or "default model")
     async with RunProgress(ls, session_id, token, label) as progress:
         try:
+            await ls.app.models_ready()
             result = await start()
         except asyncio.CancelledError:
             # $/cancelRequest: stop the run the same way opencode/session/abort does.
