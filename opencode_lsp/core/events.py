@@ -43,10 +43,13 @@ class Event(BaseModel):
         props = self.properties
         if "sessionID" in props:
             return props["sessionID"]
-        for key in ("info", "part"):
-            inner = props.get(key)
-            if isinstance(inner, dict):
-                return inner.get("sessionID") if key == "part" or "sessionID" in inner else inner.get("id")
+        part = props.get("part")
+        if isinstance(part, dict):
+            return part.get("sessionID")
+        info = props.get("info")
+        if isinstance(info, dict):
+            # A message's info names its session; a session's info is the session.
+            return info.get("sessionID", info.get("id"))
         return None
 
     def dump(self) -> dict[str, Any]:

@@ -235,16 +235,23 @@ class SessionManager:
         self.bus.publish(events.message_updated(info.dump()))
         return info
 
-    def update_part(self, part: Any, *, delta: str | None = None, durable: bool = True) -> Any:
-        """Store a part and publish it. With ``delta`` only the event is sent: streaming text
-        is kept in memory by the processor and written once at the part's end."""
+    def update_part(self, part: Any, *, durable: bool = True) -> Any:
+        """Store a part and publish it (streamed deltas go through ``publish_delta``)."""
         data = part.dump()
-        if delta is None:
-            self.store.put_part(part.sessionID, data, durable=durable)
-        self.bus.publish(events.part_updated(data, delta))
-        if isinstance(part, StepFinishPart):
+        is_step = isinstance(part, StepFinishPart)
+        # A new step-finish adds to the session's usage; rewriting one needs a full recount.
+        rewrite = is_step and self._has_part(part.sessionID, part.messageID, part.id)
+        self.store.put_part(part.sessionID, data, durable=durable)
+        self.bus.publish(events.part_updated(data))
+        if rewrite:
             self._recompute_usage(part.sessionID)
+        elif is_step:
+            self._add_usage(part.sessionID, [data])
         return part
+
+    def _has_part(self, session_id: str, message_id: str, part_id: str) -> bool:
+        entry = self.store.get_message(session_id, message_id)
+        return bool(entry) and any(p["id"] == part_id for p in entry["parts"])
 
     def publish_delta(self, data: dict[str, Any], delta: str) -> None:
         """A streamed delta: only the event, carrying the part as it stands; nothing is written."""
@@ -266,27 +273,27 @@ class SessionManager:
             self._recompute_usage(session_id)
 
     def _recompute_usage(self, session_id: str) -> None:
-        cost = 0.0
-        totals = {"input": 0, "output": 0, "reasoning": 0, "read": 0, "write": 0}
-        for entry in self.store.list_messages(session_id):
-            for part in entry["parts"]:
-                if part.get("type") != "step-finish":
-                    continue
-                cost += part.get("cost") or 0
-                tokens = part.get("tokens") or {}
-                cache = tokens.get("cache") or {}
-                for key in ("input", "output", "reasoning"):
-                    totals[key] += tokens.get(key) or 0
-                totals["read"] += cache.get("read") or 0
-                totals["write"] += cache.get("write") or 0
+        parts = [p for e in self.store.list_messages(session_id) for p in e["parts"]]
+        self._add_usage(session_id, parts, reset=True)
+
+    def _add_usage(self, session_id: str, parts: list[dict[str, Any]], *, reset: bool = False) -> None:
+        """Add the step-finish parts among ``parts`` to the session's cost and tokens."""
         info = self.get(session_id)
+        cost = 0.0 if reset else info.cost
+        tokens = Tokens() if reset else info.tokens
+        for part in parts:
+            if part.get("type") != "step-finish":
+                continue
+            cost += part.get("cost") or 0
+            used = part.get("tokens") or {}
+            cache = used.get("cache") or {}
+            tokens.input += used.get("input") or 0
+            tokens.output += used.get("output") or 0
+            tokens.reasoning += used.get("reasoning") or 0
+            tokens.cache.read += cache.get("read") or 0
+            tokens.cache.write += cache.get("write") or 0
         info.cost = cost
-        info.tokens = Tokens(
-            input=totals["input"],
-            output=totals["output"],
-            reasoning=totals["reasoning"],
-            cache={"read": totals["read"], "write": totals["write"]},
-        )
+        info.tokens = tokens
         self._save(info)
 
     # --- todos ------------------------------------------------------------------------------

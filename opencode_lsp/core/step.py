@@ -8,7 +8,6 @@ structured-output tool, and turning errors and aborts into OpenCode's message er
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -52,9 +51,6 @@ log = logging.getLogger(__name__)
 RETRY_INITIAL_MS = 2000
 RETRY_MAX_MS = 30000
 MAX_RETRIES = 8
-STRUCTURED_TOOL = "StructuredOutput"
-
-
 def retry_delay_ms(attempt: int, error: ModelError) -> int:
     if error.retry_after_ms is not None:
         return max(0, error.retry_after_ms)
@@ -70,6 +66,10 @@ def message_error(error: Exception) -> Any:
         return ContextOverflowError(data=ContextOverflowData(message=error.message, responseBody=error.body))
     if error.kind == "output_length":
         return MessageOutputLengthError()
+    return api_error(error)
+
+
+def api_error(error: ModelError) -> APIError:
     return APIError(data=APIErrorData(
         message=error.message, statusCode=error.status_code, isRetryable=error.retryable,
         responseHeaders=error.headers, responseBody=error.body,
@@ -222,8 +222,7 @@ class StepRunner:
                     delay = retry_delay_ms(attempt, error)
                     self.sessions.update_part(RetryPart(
                         id=new_id("prt"), sessionID=self.session_id, messageID=message.id, attempt=attempt,
-                        error=message_error(error) if isinstance(message_error(error), APIError)
-                        else APIError(data=APIErrorData(message=error.message, isRetryable=True)),
+                        error=api_error(error),
                         time=RetryTime(created=now_ms()),
                     ))
                     self.runner.set_status(self.session_id, {
@@ -284,7 +283,3 @@ class StepRunner:
         message = self.current
         if message is not None and message.time.completed is None:
             self._fail(message, exc)
-
-
-def dump_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -19,7 +19,6 @@ import email.utils
 import json
 import re
 import time
-from typing import Any
 
 from ..core.llm import ModelError
 

@@ -14,7 +14,6 @@ from disk, and readers never need the lock because files are only ever replaced 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping

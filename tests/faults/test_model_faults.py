@@ -7,7 +7,6 @@ the next request.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest

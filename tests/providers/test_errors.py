@@ -10,7 +10,7 @@ import pytest
 from opencode_lsp.core.llm import ModelError
 from opencode_lsp.providers import LitellmProvider, retry_after_ms
 
-from .conftest import collect, of_type, request_for
+from .conftest import of_type, request_for
 
 
 async def failure(model, request=None) -> tuple[list, ModelError]:

@@ -1,0 +1,57 @@
+"""SessionManager over the memory store: usage roll-up up and down, cascading delete."""
+
+from __future__ import annotations
+
+from opencode_lsp.core.events import Bus
+from opencode_lsp.core.ids import new_id
+from opencode_lsp.core.message import StepFinishPart, Tokens, UserMessage
+from opencode_lsp.core.session import SessionManager
+from opencode_lsp.storage import MemoryStore
+
+
+def step(sid: str, mid: str, cost: float, input_: int, output: int, read: int = 0) -> StepFinishPart:
+    return StepFinishPart(id=new_id("prt"), sessionID=sid, messageID=mid, reason="stop", cost=cost,
+                          tokens=Tokens(input=input_, output=output, cache={"read": read, "write": 0}))
+
+
+def message(sessions: SessionManager, sid: str) -> str:
+    info = UserMessage(id=new_id("msg"), sessionID=sid, time={"created": 1}, agent="build",
+                       model={"providerID": "p", "modelID": "m"})
+    sessions.update_message(info)
+    return info.id
+
+
+def manager() -> SessionManager:
+    return SessionManager(MemoryStore(), Bus(), "/ws")
+
+
+def test_usage_rolls_up_and_goes_down_when_parts_go():
+    sessions = manager()
+    sid = sessions.create().id
+    first, second = message(sessions, sid), message(sessions, sid)
+    a = sessions.update_part(step(sid, first, 0.5, 100, 10, read=7))
+    sessions.update_part(step(sid, second, 0.25, 50, 5))
+    info = sessions.get(sid)
+    assert info.cost == 0.75 and info.tokens.input == 150 and info.tokens.output == 15
+    assert info.tokens.cache.read == 7
+    # Rewriting a step-finish counts it once, with its new figures.
+    a.cost, a.tokens.input = 1.0, 200
+    sessions.update_part(a)
+    info = sessions.get(sid)
+    assert info.cost == 1.25 and info.tokens.input == 250
+    sessions.remove_part(sid, first, a.id)
+    info = sessions.get(sid)
+    assert info.cost == 0.25 and info.tokens.input == 50 and info.tokens.cache.read == 0
+    sessions.remove_message(sid, second)
+    info = sessions.get(sid)
+    assert info.cost == 0 and info.tokens.input == 0
+
+
+def test_delete_cascades_to_children_and_todos():
+    sessions = manager()
+    parent = sessions.create().id
+    child = sessions.create(parent_id=parent).id
+    sessions.set_todos(child, [{"content": "x", "status": "pending", "priority": "low"}])
+    sessions.delete(parent)
+    assert not sessions.exists(parent) and not sessions.exists(child)
+    assert sessions.store.get_todos(child) == []
