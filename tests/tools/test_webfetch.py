@@ -123,4 +123,6 @@ def test_converter_edge_cases():
     assert html_to_markdown("<p>a<br>b</p><hr><blockquote><p>q1</p><p>q2</p></blockquote>") == "a\nb\n\n---\n\n> q1\n>\n> q2"
     assert html_to_markdown('<a href="javascript:x()">js</a> <img src="i.png" alt="pic">') == "js ![pic](i.png)"
     assert html_to_text("<table><tr><td>a</td><td>b</td></tr></table>") == "a\tb"
-    assert html_to_markdown("<div><p>unclosed <b>tags") == "unclosed **tags"
+    assert html_to_markdown("<div><p>unclosed <b>tags") == "unclosed **tags**"
+    assert html_to_text("<p>hello <b>world</b><script>steal()</script></p><p>x<br>y</p>") == "hello world\nx\ny"
+    assert html_to_markdown("<h2>T</h2><pre><code>x = 1\n  y</code></pre><ul><li>a</li></ul>") == "## T\n\n```\nx = 1\n  y\n```\n\n- a"
