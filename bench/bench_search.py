@@ -93,7 +93,7 @@ def main() -> None:
     root = WORK / "search-tree"
     build_tree(root, opts.files)
     ctx = ctx_for(root)
-    rg = shutil.which("rg")
+    rg = search.ripgrep()
 
     cases = [
         ("grep needle_marker", lambda: grep_tool.execute({"pattern": "needle_marker"}, ctx)),
@@ -101,21 +101,13 @@ def main() -> None:
         ("glob **/*.py", lambda: glob_tool.execute({"pattern": "**/*.py"}, ctx)),
         ("glob pkg07/**/*.md", lambda: glob_tool.execute({"pattern": "pkg07/**/*.md"}, ctx)),
     ]
-    backends = [("ripgrep", True)] if rg else []
-    backends.append(("python walker", False))
-    for name, flag in backends:
-        search.USE_RIPGREP = flag
-        print(f"tools via {name}:")
-        for label, make in cases:
-            result = {}
-            median, best = timed(lambda: result.setdefault("r", asyncio.run(make())), opts.repeat)
-            meta = result["r"].metadata
-            report(label, median, best, f"({meta.get('matches', meta.get('count'))} results)")
-    search.USE_RIPGREP = True
+    print("tools (through ripgrep):")
+    for label, make in cases:
+        result = {}
+        median, best = timed(lambda: result.setdefault("r", asyncio.run(make())), opts.repeat)
+        meta = result["r"].metadata
+        report(label, median, best, f"({meta.get('matches', meta.get('count'))} results)")
 
-    if not rg:
-        print("rg is not installed: skipping the direct ripgrep comparison (apt-get install ripgrep)")
-        return
     print("rg run directly (same flags, output discarded):")
     direct = [
         ("rg --json needle_marker", [rg, "--json", *search.RG_COMMON, "needle_marker", "."]),

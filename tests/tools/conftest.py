@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from opencode_lsp.core.tools import search
 from opencode_lsp.core.tools.base import ToolContext
 from opencode_lsp.core.workspace import DiskWorkspace
 
@@ -69,14 +68,3 @@ def make_ctx(root: Path, data_dir: Path, rec: Recorder):
 @pytest.fixture
 def ctx(make_ctx) -> ToolContext:
     return make_ctx()
-
-
-@pytest.fixture(params=["ripgrep", "python"])
-def search_backend(request, monkeypatch) -> str:
-    """Run a search test once through ripgrep and once through the Python walker."""
-    if request.param == "ripgrep":
-        if search.ripgrep() is None:
-            pytest.fail("rg is not installed; install ripgrep to test the ripgrep path")
-    else:
-        monkeypatch.setattr(search, "USE_RIPGREP", False)
-    return request.param

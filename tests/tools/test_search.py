@@ -37,14 +37,14 @@ def tree(root: Path) -> Path:
     return root
 
 
-async def test_glob_respects_gitignore_and_sorts_newest_first(tree, ctx, search_backend):
+async def test_glob_respects_gitignore_and_sorts_newest_first(tree, ctx):
     result = await glob.execute({"pattern": "**/*.py"}, ctx)
     paths = result.output.split("\n")
     assert paths == [str(tree / p) for p in ("src/util.py", "src/deep/mod.py", "src/app.py", ".hidden/h.py")]
     assert result.metadata == {"count": 4, "truncated": False}
 
 
-async def test_glob_pattern_forms(tree, ctx, search_backend):
+async def test_glob_pattern_forms(tree, ctx):
     names = lambda r: sorted(Path(p).relative_to(tree).as_posix() for p in r.output.split("\n"))
     assert names(await glob.execute({"pattern": "*.py"}, ctx)) == [".hidden/h.py", "src/app.py", "src/deep/mod.py", "src/util.py"]
     assert names(await glob.execute({"pattern": "src/*.py"}, ctx)) == ["src/app.py", "src/util.py"]
@@ -54,7 +54,7 @@ async def test_glob_pattern_forms(tree, ctx, search_backend):
     assert (await glob.execute({"pattern": "*.nothing"}, ctx)).output == "No files found."
 
 
-async def test_glob_caps_results_at_100(root, ctx, search_backend):
+async def test_glob_caps_results_at_100(root, ctx):
     for i in range(130):
         touch(root / f"f{i:03}.txt", age=i)
     result = await glob.execute({"pattern": "*.txt"}, ctx)
@@ -63,7 +63,7 @@ async def test_glob_caps_results_at_100(root, ctx, search_backend):
     assert "Results truncated" in result.output and result.metadata["truncated"] is True
 
 
-async def test_grep_groups_by_file_newest_first(tree, ctx, search_backend):
+async def test_grep_groups_by_file_newest_first(tree, ctx):
     result = await grep.execute({"pattern": "needle"}, ctx)
     out = result.output
     assert out.startswith("Found 6 matching lines:\n")
@@ -77,7 +77,7 @@ async def test_grep_groups_by_file_newest_first(tree, ctx, search_backend):
     assert result.metadata["matches"] == 6
 
 
-async def test_grep_counts_and_include(tree, ctx, search_backend):
+async def test_grep_counts_and_include(tree, ctx):
     result = await grep.execute({"pattern": "needle"}, ctx)
     # util.py, keep.log, mod.py, src/rootonly.txt, app.py, .hidden/h.py
     assert result.metadata["matches"] == 6
@@ -91,14 +91,14 @@ async def test_grep_counts_and_include(tree, ctx, search_backend):
     assert none.output == "No matches found."
 
 
-async def test_grep_bad_regex_and_missing_path(tree, ctx, search_backend):
+async def test_grep_bad_regex_and_missing_path(tree, ctx):
     with pytest.raises(ToolError, match="grep failed"):
         await grep.execute({"pattern": "(unclosed"}, ctx)
     with pytest.raises(ToolError, match="does not exist"):
         await grep.execute({"pattern": "x", "path": "nowhere"}, ctx)
 
 
-async def test_grep_caps_at_100_and_skips_binary(root, ctx, search_backend):
+async def test_grep_caps_at_100_and_skips_binary(root, ctx):
     touch(root / "many.txt", "".join(f"hit {i}\n" for i in range(150)))
     (root / "bin.dat").write_bytes(b"hit\x00\x01\x02")
     result = await grep.execute({"pattern": "hit"}, ctx)
@@ -107,33 +107,36 @@ async def test_grep_caps_at_100_and_skips_binary(root, ctx, search_backend):
     assert "50 more matching lines" in result.output and "bin.dat" not in result.output
 
 
-async def test_search_outside_workspace_asks(root, tmp_path, ctx, rec, search_backend):
+async def test_search_outside_workspace_asks(root, tmp_path, ctx, rec):
     touch(tmp_path / "other" / "a.py", "needle\n")
     await glob.execute({"pattern": "*.py", "path": str(tmp_path / "other")}, ctx)
     await grep.execute({"pattern": "needle", "path": str(tmp_path / "other")}, ctx)
     assert [a["patterns"] for a in rec.of("external_directory")] == [[f"{tmp_path / 'other'}/*"]] * 2
 
 
-def test_gitignore_rules():
-    rules = search.parse_ignore("*.o\n/top\nlogs/\n!important.o\ndocs/**/draft*\n\\#hash\n", "")
-    check = lambda rel, is_dir=False: search.is_ignored(rel, is_dir, rules)
-    assert check("a.o") and check("x/y/b.o") and not check("important.o")
-    assert check("top") and not check("sub/top")
-    assert check("logs", True) and check("a/logs", True) and not check("logs", False)
-    assert check("docs/a/b/draft1.md") and check("docs/draft2") and not check("other/draft")
-    assert check("#hash")
-    nested = search.parse_ignore("local.txt\n", "pkg")
-    assert search.is_ignored("pkg/local.txt", False, nested) and not search.is_ignored("local.txt", False, nested)
+def test_ignored_directories_seen_from_any_depth(tmp_path):
+    touch(tmp_path / ".gitignore", "logs/\n/top/\nbuild\n!build/keep/\n")
+    touch(tmp_path / "pkg" / ".gitignore", "local/\n")
+    for rel in ("logs", "a/logs", "top", "build", "pkg/local", "pkg/local/x", ".git", "a/.git/hooks"):
+        assert search.is_ignored_dir(tmp_path, rel), rel
+    for rel in ("src", "sub/top", "pkg", "local"):
+        assert not search.is_ignored_dir(tmp_path, rel), rel
 
 
-async def test_glob_with_literal_directory_prefix(tree, ctx, search_backend):
+def test_path_globs_follow_ripgrep():
+    assert search.path_glob("*.{ts,tsx}").match_file("a/b.tsx")
+    assert search.path_glob("src/**/*.go").match_file("src/x/y.go")
+    assert not search.path_glob("src/**/*.go").match_file("lib/src/y.go")
+
+
+async def test_glob_with_literal_directory_prefix(tree, ctx):
     result = await glob.execute({"pattern": "src/deep/**/*.py"}, ctx)
     assert result.output == str(tree / "src/deep/mod.py")  # secret.py stays ignored
     assert (await glob.execute({"pattern": "build/**/*.py"}, ctx)).output == "No files found."
     assert (await glob.execute({"pattern": "absent/**/*.py"}, ctx)).output == "No files found."
 
 
-async def test_ignore_files_above_the_searched_directory_apply(tree, ctx, search_backend):
+async def test_ignore_files_above_the_searched_directory_apply(tree, ctx):
     touch(tree / "src" / "deep" / "trace.log", "needle\n")
     touch(tree / "src" / "deep" / "keep.log", "needle\n")
     result = await glob.execute({"pattern": "*", "path": "src/deep"}, ctx)

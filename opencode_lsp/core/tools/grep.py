@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -55,29 +53,6 @@ async def _rg_matches(root: Path, target: Path, pattern: str, include: str | Non
     return matches
 
 
-def _python_matches(root: Path, target: Path, pattern: str, include: str | None) -> list[Match]:
-    try:
-        regex = re.compile(pattern)
-    except re.error as exc:
-        raise ToolError(f"grep failed: invalid regular expression: {exc}") from exc
-    files = [target] if target.is_file() else search.walk_files(target)
-    matches: list[Match] = []
-    for path in files:
-        if include and not search.file_matches_glob(path, target, include):
-            continue
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if b"\0" in data[:8192]:
-            continue  # binary
-        text = data.decode("utf-8", "replace")
-        for number, line in enumerate(text.splitlines(), 1):
-            if regex.search(line):
-                matches.append((path, number, line))
-    return matches
-
-
 class GrepTool:
     id = "grep"
     description = DESCRIPTION
@@ -103,10 +78,7 @@ class GrepTool:
         is_dir = await ctx.workspace.is_dir(target)
         await ensure_inside(ctx, target, kind="directory" if is_dir else "file")
         cwd = target if is_dir else target.parent
-        if search.ripgrep():
-            matches = await _rg_matches(cwd, target, pattern, include)
-        else:
-            matches = await asyncio.to_thread(_python_matches, cwd, target, pattern, include)
+        matches = await _rg_matches(cwd, target, pattern, include)
 
         order = {p: i for i, p in enumerate(search.by_newest(list({m[0] for m in matches})))}
         matches.sort(key=lambda m: (order[m[0]], m[1]))

@@ -1,209 +1,84 @@
-"""File listing and text search shared by ``glob`` and ``grep``: ripgrep when it is installed,
-else a pure-Python walker that honours ``.gitignore`` files.
+"""File listing and text search shared by ``glob`` and ``grep``, always through ripgrep.
 
-Both paths list hidden files, skip ``.git`` and honour ``.gitignore``/``.ignore`` even outside
-a git repository, so results do not depend on which one ran. Set ``USE_RIPGREP = False`` to
-force the Python walker (the tests run both).
+ripgrep comes with the package (the ``ripgrep`` wheel puts ``rg`` beside the interpreter), so
+there is one search path whatever the machine has installed. It lists hidden files, skips
+``.git`` and honours ``.gitignore``/``.ignore`` even outside a git repository. Path globs that
+ripgrep cannot apply without overriding the ignore files are matched with ``pathspec``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import os
-import re
 import shutil
-from dataclasses import dataclass
+import sys
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+
+import pathspec
 
 from .base import ToolError
 
-USE_RIPGREP = True
 IGNORE_FILES = (".gitignore", ".ignore")
 MAX_LINE_CHARS = 2000
 
 
-def ripgrep() -> str | None:
-    return shutil.which("rg") if USE_RIPGREP else None
+@lru_cache(maxsize=1)
+def ripgrep() -> str:
+    beside = Path(sys.executable).parent / "rg"
+    found = str(beside) if os.access(beside, os.X_OK) else shutil.which("rg")
+    if found is None:
+        raise ToolError("ripgrep (rg) is not installed; reinstall opencode-lsp to get it")
+    return found
 
 
-# --- gitignore subset -------------------------------------------------------------------
+def expand_braces(pattern: str) -> list[str]:
+    """``*.{ts,tsx}`` -> ``*.ts``, ``*.tsx``: ripgrep's globs allow braces, gitignore's do not."""
+    open_at = pattern.find("{")
+    close_at = pattern.find("}", open_at + 1)
+    if open_at == -1 or close_at == -1:
+        return [pattern]
+    head, body, rest = pattern[:open_at], pattern[open_at + 1:close_at], pattern[close_at + 1:]
+    return [expanded for option in body.split(",") for expanded in expand_braces(head + option + rest)]
 
 
-def glob_to_regex(pattern: str) -> str:
-    """Gitignore-style glob to a regex over ``/``-separated paths: ``*`` and ``?`` stay within
-    one path segment, ``**`` spans segments, ``[...]`` is a character class."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
-            out.append("/.*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 2)
-            if end == -1:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                body = pattern[i + 1:end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = end + 1
-        elif pattern[i] == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-        elif pattern[i] == "{":
-            end = pattern.find("}", i)
-            if end == -1:
-                out.append(re.escape("{"))
-                i += 1
-            else:  # brace alternatives, as ripgrep's globs allow: *.{ts,tsx}
-                options = pattern[i + 1:end].split(",")
-                out.append("(?:" + "|".join(glob_to_regex(o) for o in options) + ")")
-                i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
-
-
-@dataclass
-class Rule:
-    regex: re.Pattern[str]
-    negate: bool
-    dir_only: bool
-    base: str  # the directory holding the ignore file, relative to the walk root ("" = root)
-    # For an ignore file ABOVE the walk root: the path from its directory down to the root.
-    prefix: str = ""
-
-
-def compile_path_glob(pattern: str) -> re.Pattern[str]:
+@lru_cache(maxsize=64)
+def path_glob(pattern: str) -> pathspec.PathSpec:
     """A glob as ripgrep reads ``--glob``: without a ``/`` it matches a name at any depth."""
-    anchored = "/" in pattern.rstrip("/")
-    body = glob_to_regex(pattern.lstrip("/"))
-    return re.compile(("" if anchored else "(?:.*/)?") + body + r"\Z", re.DOTALL)
+    return pathspec.PathSpec.from_lines("gitignore", expand_braces(pattern))
 
 
-def parse_ignore(text: str, base: str) -> list[Rule]:
-    rules = []
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if line.endswith("\\") or raw.endswith("\\ "):
-            line = raw  # an escaped trailing space is kept
-        if not line or line.startswith("#"):
-            continue
-        negate = line.startswith("!")
-        if negate:
-            line = line[1:]
-        if line.startswith(("\\#", "\\!")):
-            line = line[1:]
-        dir_only = line.endswith("/")
-        line = line.rstrip("/")
-        if not line:
-            continue
-        rules.append(Rule(compile_path_glob(line), negate, dir_only, base))
-    return rules
-
-
-def is_ignored(rel: str, is_dir: bool, rules: list[Rule]) -> bool:
-    """The last matching rule decides, as in git."""
-    ignored = False
-    for rule in rules:
-        if rule.dir_only and not is_dir:
-            continue
-        if rule.base:
-            if not rel.startswith(rule.base + "/"):
-                continue
-            local = rel[len(rule.base) + 1:]
-        elif rule.prefix:
-            local = f"{rule.prefix}/{rel}"
-        else:
-            local = rel
-        if rule.regex.match(local):
-            ignored = not rule.negate
-    return ignored
-
-
-def _load_rules(directory: Path, rel: str) -> list[Rule]:
-    rules: list[Rule] = []
+def _ignore_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    lines: list[str] = []
     for name in IGNORE_FILES:
         try:
-            rules += parse_ignore((directory / name).read_text("utf-8", "replace"), rel)
+            lines += (directory / name).read_text("utf-8", "replace").splitlines()
         except OSError:
             pass
-    return rules
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
 
 
-def _ancestor_rules(root: Path) -> list[Rule]:
-    """Ignore files in the directories above ``root`` apply below it too, as in ripgrep."""
-    rules: list[Rule] = []
-    for ancestor in reversed(root.parents):
-        prefix = root.relative_to(ancestor).as_posix()
-        for rule in _load_rules(ancestor, ""):
-            rule.prefix = prefix
-            rules.append(rule)
-    return rules
+def is_ignored_dir(root: Path, rel_dir: str) -> bool:
+    """Whether ``rel_dir`` (root-relative) or a directory above it is ignored or is ``.git``.
 
-
-def rules_down_to(root: Path, start: str | None) -> list[Rule] | None:
-    """The ignore rules in force inside ``start`` (root-relative), or None when ``start`` is
-    missing, ignored or inside ``.git``."""
-    rules = _ancestor_rules(root) + _load_rules(root, "")
-    rel = ""
-    for part in (start.split("/") if start else []):
-        rel = f"{rel}/{part}" if rel else part
-        if part == ".git" or is_ignored(rel, True, rules) or not (root / rel).is_dir():
-            return None
-        rules = rules + _load_rules(root / rel, rel)
-    return rules
-
-
-def walk_files(root: Path, start: str | None = None) -> Iterator[Path]:
-    """Every file under ``root`` that the ignore files do not exclude (``.git`` always is).
-
-    ``start`` (a root-relative directory) limits the walk to that subtree, with the ignore
-    files of the directories above it still applied."""
-
-    load = _load_rules
-    rules = rules_down_to(root, start)
-    if rules is None:
-        return
-    rel_top = start or ""
-    stack: list[tuple[Path, str, list[Rule]]] = [(root / rel_top if rel_top else root, rel_top, rules)]
-    while stack:
-        directory, rel_dir, rules = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name == ".git":
-                continue
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            if is_ignored(rel, is_dir, rules):
-                continue
-            if is_dir:
-                sub = Path(entry.path)
-                stack.append((sub, rel, rules + load(sub, rel)))
-            elif entry.is_file():
-                yield Path(entry.path)
+    ripgrep searches a path it is given even when that path is ignored, so a listing that
+    starts below the root asks here first. Ignore files of every directory from the filesystem
+    root down apply; a deeper file's matching rule overrides a shallower one, as in git."""
+    parts = rel_dir.split("/")
+    if ".git" in parts:
+        return True
+    bases = [*reversed(root.parents), root] + [root.joinpath(*parts[:i]) for i in range(1, len(parts))]
+    specs = [(base, spec) for base in bases if (spec := _ignore_spec(base)) is not None]
+    for depth in range(1, len(parts) + 1):
+        target = root.joinpath(*parts[:depth])
+        verdict = None
+        for base, spec in specs:
+            if base != target and base in target.parents:
+                result = spec.check_file(target.relative_to(base).as_posix() + "/").include
+                verdict = result if result is not None else verdict
+        if verdict:
+            return True
+    return False
 
 
 # --- ripgrep ----------------------------------------------------------------------------
@@ -213,8 +88,6 @@ RG_COMMON = ["--hidden", "--no-require-git", "--no-messages", "--glob", "!.git",
 
 async def run_rg(args: list[str], cwd: Path) -> tuple[int, bytes, str]:
     rg = ripgrep()
-    if rg is None:
-        raise ToolError("ripgrep is not available")
     proc = await asyncio.create_subprocess_exec(
         rg, *args, cwd=str(cwd), stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -264,21 +137,20 @@ def filter_names(names: list[str], pattern: str | None) -> list[str]:
     """Keep the root-relative names a path glob matches (name globs were applied by rg)."""
     if not pattern or _name_only(pattern):
         return names
-    match = compile_path_glob(pattern).match
-    return [n for n in names if match(n)]
+    return [n for n in names if path_glob(pattern).match_file(n)]
 
 
 def filter_paths(paths: list[Path], root: Path, pattern: str | None) -> list[Path]:
     if not pattern or _name_only(pattern):
         return paths
-    match = compile_path_glob(pattern).match
-    return [p for p in paths if match(p.relative_to(root).as_posix())]
+    spec = path_glob(pattern)
+    return [p for p in paths if spec.match_file(p.relative_to(root).as_posix())]
 
 
 async def rg_files(root: Path, pattern: str | None) -> list[Path]:
     start = literal_dir(pattern)
     # ripgrep searches a path it is given even when that path is ignored, so check first.
-    if start and rules_down_to(root, start) is None:
+    if start and (is_ignored_dir(root, start) or not (root / start).is_dir()):
         return []
     args = ["--files", *RG_COMMON, "--null", *include_args(pattern)]
     code, out, err = await run_rg(args + [start or "."], root)
@@ -289,20 +161,8 @@ async def rg_files(root: Path, pattern: str | None) -> list[Path]:
     return [Path(f"{base}/{n}") for n in filter_names(names, pattern)]
 
 
-def python_files(root: Path, pattern: str | None) -> list[Path]:
-    regex = compile_path_glob(pattern) if pattern else None
-    found = []
-    for path in walk_files(root, literal_dir(pattern)):
-        rel = path.relative_to(root).as_posix()
-        if regex is None or regex.match(rel):
-            found.append(path)
-    return found
-
-
 async def list_files(root: Path, pattern: str | None) -> list[Path]:
-    if ripgrep():
-        return await rg_files(root, pattern)
-    return await asyncio.to_thread(python_files, root, pattern)
+    return await rg_files(root, pattern)
 
 
 def by_newest(paths: list[Path]) -> list[Path]:
@@ -313,11 +173,3 @@ def by_newest(paths: list[Path]) -> list[Path]:
             return 0.0
 
     return sorted(paths, key=lambda p: (-mtime(p), str(p)))
-
-
-def file_matches_glob(path: Path, root: Path, pattern: str) -> bool:
-    try:
-        rel = path.relative_to(root).as_posix()
-    except ValueError:
-        return fnmatch.fnmatch(path.name, pattern)
-    return bool(compile_path_glob(pattern).match(rel))
