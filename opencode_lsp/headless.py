@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import platformdirs
 
 from .client import LspClient, RpcError, server_command
+from .core.message import ModelRef
 
 NO_MODEL_HELP = (
     "No model is configured. Pass --model provider/model (for example anthropic/claude-sonnet-4-5 or "
@@ -134,10 +135,8 @@ async def run_async(args: argparse.Namespace, out: TextIO = sys.stdout, err: Tex
         })
         client.notify("initialized", {})
         session_id = await _pick_session(client, args, root)
-        model = None
-        if args.model and "/" in args.model:
-            provider, _, model_id = args.model.partition("/")
-            model = {"providerID": provider, "modelID": model_id}
+        parsed = ModelRef.parse_or_none(args.model)
+        model = parsed.model_dump() if parsed else None
         params: dict[str, Any] = {"sessionID": session_id, "parts": [{"type": "text", "text": " ".join(args.message)}],
                                   "workDoneToken": f"run-{os.getpid()}"}
         if model:

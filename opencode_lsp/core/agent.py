@@ -150,10 +150,7 @@ def parse_model(value: Any) -> ModelRef | None:
     """``"provider/model"`` (the model part may contain more slashes) -> ModelRef."""
     if isinstance(value, Mapping):
         return ModelRef.model_validate(value)
-    if not isinstance(value, str) or "/" not in value:
-        raise ValueError(f"model must look like 'provider/model', got {value!r}")
-    provider, _, model = value.partition("/")
-    return ModelRef(providerID=provider, modelID=model)
+    return ModelRef.parse(value)
 
 
 def tools_to_permission(tools: Mapping[str, Any]) -> dict[str, str]:

@@ -243,10 +243,7 @@ class CommandInfo(Model):
 
     @property
     def model_ref(self) -> ModelRef | None:
-        if not self.model or "/" not in self.model:
-            return None
-        provider, _, model = self.model.partition("/")
-        return ModelRef(providerID=provider, modelID=model)
+        return ModelRef.parse_or_none(self.model)
 
     def render(self, arguments: str) -> str:
         return render(self.template, arguments)

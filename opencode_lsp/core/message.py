@@ -39,10 +39,28 @@ class Tokens(Model):
 
 
 class ModelRef(Model):
-    """The model a user message asked for."""
+    """A model by provider and id; ``"provider/model"`` is its text form everywhere in config."""
 
     providerID: str
     modelID: str
+
+    @classmethod
+    def parse(cls, text: str) -> ModelRef:
+        """``"provider/model"`` split on the first slash (model ids may hold more slashes)."""
+        provider, sep, model = text.partition("/") if isinstance(text, str) else ("", "", "")
+        if not sep or not provider or not model:
+            raise ValueError(f"model must look like 'provider/model', got {text!r}")
+        return cls(providerID=provider, modelID=model)
+
+    @classmethod
+    def parse_or_none(cls, text: str | None) -> ModelRef | None:
+        try:
+            return cls.parse(text) if text else None
+        except ValueError:
+            return None
+
+    def __str__(self) -> str:
+        return f"{self.providerID}/{self.modelID}"
 
 
 class PermissionRule(Model):

@@ -79,14 +79,13 @@ class SessionRunner:
         for entry in reversed(self.sessions.messages(session_id)):
             if entry["info"]["role"] == "user":
                 return ModelRef.model_validate(entry["info"]["model"])
-        ref = self.app.config.model
-        if not ref or "/" not in ref:
+        configured = ModelRef.parse_or_none(self.app.config.model)
+        if configured is None:
             raise NotConfiguredError(
                 "No model is configured. Set `model` (\"provider/model\") in the editor settings, "
                 "initializationOptions, or opencode.json."
             )
-        provider, _, model = ref.partition("/")
-        return ModelRef(providerID=provider, modelID=model)
+        return configured
 
     def resolve_agent(self, session_id: str, requested: str | None) -> str:
         if requested:

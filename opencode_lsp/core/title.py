@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from .llm import ChatRequest, TextDelta
+from .message import ModelRef
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +24,8 @@ def clean_title(raw: str) -> str | None:
 
 
 def _small_model_ref(app: Any, fallback: tuple[str, str]) -> tuple[str, str]:
-    ref = app.config.small_model
-    if ref and "/" in ref:
-        provider, _, model = ref.partition("/")
-        return provider, model
-    return fallback
+    small = ModelRef.parse_or_none(app.config.small_model)
+    return (small.providerID, small.modelID) if small else fallback
 
 
 async def generate_title(app: Any, session_id: str, user: Any, parts: list[Any]) -> None:

@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.message import ModelRef
+
 # OpenCode provider ids (models.dev) whose litellm name differs.
 OPENCODE_TO_LITELLM = {
     "google": "gemini",
@@ -97,10 +99,8 @@ class Route:
 
 def split_ref(ref: str) -> tuple[str, str]:
     """``provider/model`` split on the first slash (model ids may contain slashes)."""
-    provider, sep, model = ref.partition("/")
-    if not sep or not provider or not model:
-        raise ValueError(f"model must look like 'provider/model', got {ref!r}")
-    return provider, model
+    parsed = ModelRef.parse(ref)
+    return parsed.providerID, parsed.modelID
 
 
 def _str_dict(value: Any) -> dict[str, str]:
