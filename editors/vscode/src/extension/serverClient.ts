@@ -11,6 +11,7 @@ import {
   WorkDoneProgress,
 } from "vscode-languageclient/node";
 import { Methods, type RunProgressValue, type ServerEvent } from "../shared/protocol";
+import { sendRequest } from "../shared/request";
 import {
   type ExtensionSettings,
   initializationOptions,
@@ -198,8 +199,8 @@ export class ServerClient implements vscode.Disposable {
     return this.client;
   }
 
-  request<R>(method: string, params: unknown, token?: vscode.CancellationToken): Promise<R> {
-    return this.requireClient().sendRequest<R>(method, params, token);
+  request<R>(method: string, params: object, token?: vscode.CancellationToken): Promise<R> {
+    return sendRequest<R>(this.requireClient(), method, params, token);
   }
 
   /**
@@ -219,7 +220,7 @@ export class ServerClient implements vscode.Disposable {
       onProgress(value as RunProgressValue),
     );
     try {
-      return await client.sendRequest<R>(method, { ...params, workDoneToken }, token);
+      return await sendRequest<R>(client, method, { ...params, workDoneToken }, token);
     } finally {
       subscription.dispose();
     }
