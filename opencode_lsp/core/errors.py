@@ -114,11 +114,11 @@ class CoreError(Exception):
 
 
 class NotFoundError(CoreError):
-    """A session, message, part or request that does not exist (JSON-RPC -32001)."""
+    """A session, message, part or request that does not exist (JSON-RPC -31001)."""
 
 
 class BusyError(CoreError):
-    """The session is running and the operation needs it idle (JSON-RPC -32002)."""
+    """The session is running and the operation needs it idle (JSON-RPC -31002)."""
 
 
 class InvalidInputError(CoreError):

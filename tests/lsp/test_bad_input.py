@@ -23,7 +23,7 @@ from tests.faults.harness import Editor, model_options
 from tests.support.fake_openai import FakeOpenAI, is_title_request
 
 # Codes a request may legitimately fail with (docs/protocol.md, plus JSON-RPC's own).
-ALLOWED_CODES = {-32602, -32001, -32002, -32603, -32600, -32601, -32800}
+ALLOWED_CODES = {-32602, -31001, -31002, -32002, -32603, -32600, -32601, -32800}
 ANSWER_WITHIN = 15.0
 
 WEIRD_STRINGS = [

@@ -89,7 +89,7 @@ async def test_summarize_on_demand(client, fake):
     assert "The user asked about apples." in last and "tell me about apples" not in last
     with pytest.raises(JsonRpcException) as info:
         await call(client, "opencode/session/summarize", {"sessionID": "ses_missing"})
-    assert info.value.code == -32001
+    assert info.value.code == -31001
 
 
 # --- revert / unrevert across a restart ---------------------------------------------------------

@@ -57,7 +57,7 @@ async def test_children_roots_and_cascade_delete(client):
     assert [r["id"] for r in roots] == [parent["id"]]
     assert await call(client, "opencode/session/delete", {"sessionID": parent["id"]}) is True
     err = await error_of(client, "opencode/session/get", {"sessionID": child["id"]})
-    assert err.code == -32001
+    assert err.code == -31001
 
 
 async def test_update_title_archive_permission(client):
@@ -153,7 +153,7 @@ async def test_malformed_params_name_the_field(client, method, params, field):
 )
 async def test_unknown_session_is_not_found(client, method, params):
     err = await error_of(client, method, params)
-    assert err.code == -32001
+    assert err.code == -31001
     # The server keeps serving after the error.
     assert isinstance(await call(client, "opencode/session/list", {}), list)
 
