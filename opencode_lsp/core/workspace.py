@@ -73,6 +73,9 @@ class DiskWorkspace:
     async def is_dir(self, path: Path) -> bool:
         return Path(path).is_dir()
 
+    async def show_disk(self, path: Path) -> None:
+        """The disk copy of ``path`` changed behind the workspace (a revert); nothing to show here."""
+
     async def delete(self, path: Path) -> None:
         try:
             await asyncio.to_thread(Path(path).unlink)

@@ -1,11 +1,21 @@
-"""The workspace as the editor sees it: open buffers over the disk, edits through the editor.
+"""The workspace as the editor sees it: open buffers over the disk, edits to both.
 
-Reads of a file that is open in the editor return the buffer's text, unsaved changes included.
-Writes to an open file go through ``workspace/applyEdit`` as a versioned ``TextDocumentEdit``
-so they land in the editor's undo history; if the buffer changed since the tool read it, the
-write is refused and the model is told to read again. Files that are not open are written on
-disk (an edit to a closed file through applyEdit would leave it unsaved in most editors, and the
-agent's next shell command would not see it).
+One rule, whatever files happen to be open: what the agent changes lands on disk, so the next
+tool (bash, tests, git) sees it, and in the editor's buffer through ``workspace/applyEdit`` (a
+versioned ``TextDocumentEdit``), so it is in the editor's undo history.
+
+What a tool reads of an open document is what the user looks at: the buffer when the user changed
+it since it last matched the disk (unsaved changes), else the disk. A buffer that nobody touched
+since it matched the disk is only a stale copy when the disk moved underneath (a ``bash`` step, a
+client without applyEdit, a revert): the disk is then the truth. ``synced`` remembers, per open
+document, the buffer version known to match the disk (set on open and save when the texts agree,
+and after each write of ours).
+
+A buffer holding unsaved user changes: the tool worked on those (it read the buffer), so the
+result, user's changes included, goes to the buffer and to the disk, and the user is told with
+``window/showMessage``. Nothing of theirs is lost: the old buffer text is one undo away.
+If the buffer changed between the tool's read and its write, or the editor refuses the edit,
+nothing is written (the model is told to read again).
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -27,6 +37,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 APPLY_EDIT_TIMEOUT = 30.0
+# After an applied edit the editor reports the new text with didChange; Neovim debounces it
+# (150 ms). Edits computed before it arrives would use a stale range, so they wait this long.
+SETTLE_TIMEOUT = 3.0
+_UNSET = object()
 
 
 def _end_position(text: str) -> types.Position:
@@ -34,11 +48,46 @@ def _end_position(text: str) -> types.Position:
     return types.Position(line=len(lines) - 1, character=len(lines[-1].encode("utf-16-le")) // 2)
 
 
+def _disk_text(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        return None
+
+
 class EditorWorkspace(DiskWorkspace):
     def __init__(self, ls: "OpencodeServer", root: Path, folders: list[Path] | None = None):
         super().__init__(root, folders)
         self.ls = ls
-        self.read_versions: dict[str, int | None] = {}
+        # What each tool call (task) read: path -> (buffer version, our write count then). Tool
+        # calls of one step run side by side; a write based on a read older than another
+        # call's write of the same file would silently undo that write.
+        self.read_versions: dict[tuple[str, int], tuple[Any, int]] = {}
+        self.writes: dict[str, int] = {}
+        self.locks: dict[str, asyncio.Lock] = {}  # a write in flight holds its file's lock
+        self.synced: dict[str, Any] = {}  # uri -> buffer version whose text matches the disk
+        self.awaited: dict[str, Any] = {}  # uri -> version our applied edit will replace
+
+    def _lock(self, path: Path) -> asyncio.Lock:
+        return self.locks.setdefault(str(path), asyncio.Lock())
+
+    # --- document lifecycle (called by the text-sync handlers) -------------------------------
+
+    def document_opened(self, uri: str) -> None:
+        doc = self.ls.workspace.text_documents.get(uri)
+        if doc is not None and doc.path and _disk_text(Path(doc.path)) == doc.source:
+            self.synced[uri] = doc.version
+
+    def document_saved(self, uri: str) -> None:
+        doc = self.ls.workspace.text_documents.get(uri)
+        if doc is not None:
+            self.synced[uri] = doc.version
+
+    def document_closed(self, uri: str) -> None:
+        self.synced.pop(uri, None)
+        self.awaited.pop(uri, None)
+
+    # --- views ----------------------------------------------------------------------------------
 
     def _open_document(self, path: Path):
         uri = from_fs_path(str(path))
@@ -46,26 +95,135 @@ class EditorWorkspace(DiskWorkspace):
             return None
         return self.ls.workspace.text_documents.get(uri)
 
-    async def read_text(self, path: Path) -> str:
+    async def _settle(self, doc) -> Any:
+        """Wait (boundedly) until the editor reported the text of our last applied edit."""
+        pending = self.awaited.get(doc.uri, _UNSET)
+        if pending is _UNSET:
+            return doc
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_TIMEOUT
+        while loop.time() < deadline:
+            current = self.ls.workspace.text_documents.get(doc.uri)
+            if current is None or current.version != pending:
+                break
+            await asyncio.sleep(0.02)
+        self.awaited.pop(doc.uri, None)
+        return self.ls.workspace.text_documents.get(doc.uri)
+
+    async def _view(self, path: Path) -> tuple[Any, str | None, bool]:
+        """(open document or None, the text the user sees or None, whether it is the buffer's)."""
         doc = self._open_document(path)
         if doc is None:
+            return None, None, False
+        doc = await self._settle(doc)
+        if doc is None:
+            return None, None, False
+        disk = await asyncio.to_thread(_disk_text, path)
+        if disk is not None and disk == doc.source:
+            self.synced[doc.uri] = doc.version
+            return doc, disk, False
+        if self.synced.get(doc.uri, _UNSET) == doc.version:
+            return doc, disk, False  # an untouched buffer behind a disk that moved
+        return doc, doc.source, True
+
+    def has_unsaved_changes(self, doc) -> bool:
+        return self.synced.get(doc.uri, _UNSET) != doc.version and \
+            _disk_text(Path(doc.path)) != doc.source
+
+    @staticmethod
+    def _reader(path: Path) -> tuple[str, int]:
+        return str(path), id(asyncio.current_task())
+
+    async def read_text(self, path: Path) -> str:
+        async with self._lock(path):  # never half of another call's write
+            doc, text, _ = await self._view(path)
+        self.read_versions[self._reader(path)] = (doc.version if doc else None, self.writes.get(str(path), 0))
+        if doc is None:
             return await super().read_text(path)
-        self.read_versions[str(path)] = doc.version
-        return doc.source
+        if text is None:
+            raise ToolError(f"File not found: {path}")
+        return text
 
     async def exists(self, path: Path) -> bool:
-        return self._open_document(path) is not None or await super().exists(path)
+        doc, text, _ = await self._view(path)
+        if doc is None:
+            return await super().exists(path)
+        return text is not None
+
+    # --- changes ----------------------------------------------------------------------------------
 
     async def write_text(self, path: Path, text: str) -> None:
+        async with self._lock(path):
+            await self._write(path, text)
+
+    async def _write(self, path: Path, text: str) -> None:
+        seen_version, seen_writes = self.read_versions.pop(self._reader(path), (_UNSET, None))
+        if seen_writes is not None and seen_writes != self.writes.get(str(path), 0):
+            raise ToolError(f"{path} was changed by another tool call after it was read; read it again.")
+        self.writes[str(path)] = self.writes.get(str(path), 0) + 1
         doc = self._open_document(path)
-        if doc is None or not self.ls.client_can_apply_edit():
+        if doc is None:
             await super().write_text(path, text)
             return
-        seen = self.read_versions.get(str(path), doc.version)
-        if seen is not None and doc.version is not None and seen != doc.version:
+        doc = await self._settle(doc) or doc
+        if seen_version is not _UNSET and seen_version is not None and doc.version is not None \
+                and seen_version != doc.version:
             raise ToolError(
                 f"{path} was changed in the editor after it was read; read it again before editing."
             )
+        unsaved = self.has_unsaved_changes(doc)
+        sent = doc.version
+        if self.ls.client_can_apply_edit() and doc.source != text:
+            await self._apply(doc, path, text)
+            current = self.ls.workspace.text_documents.get(doc.uri)
+            if current is not None and current.version == sent:
+                self.awaited[doc.uri] = sent
+        await super().write_text(path, text)
+        current = self.ls.workspace.text_documents.get(doc.uri)
+        # The buffer matches the disk once the edit's didChange arrives (or now, without
+        # applyEdit, the disk alone is the truth until the user changes the buffer).
+        self.synced[doc.uri] = current.version if current is not None and current.source == text else sent
+        if unsaved:
+            self._tell_unsaved(path)
+        elif not self.ls.client_can_apply_edit():
+            self._tell(types.MessageType.Info, f"opencode changed {self.relative(path)} on disk; reload it in the editor.")
+
+    async def show_disk(self, path: Path) -> None:
+        """After the disk changed outside ``write_text`` (a revert): bring an open buffer in line."""
+        doc = self._open_document(path)
+        if doc is None:
+            return
+        doc = await self._settle(doc) or doc
+        disk = await asyncio.to_thread(_disk_text, path)
+        if disk is None or disk == doc.source:
+            self.synced[doc.uri] = doc.version
+            return
+        unsaved = self.has_unsaved_changes(doc)
+        sent = doc.version
+        if self.ls.client_can_apply_edit():
+            try:
+                await self._apply(doc, path, disk)
+            except ToolError as exc:
+                log.warning("%s", exc)
+                self._tell(types.MessageType.Warning,
+                           f"opencode restored {self.relative(path)} on disk, but the editor kept its old text.")
+            current = self.ls.workspace.text_documents.get(doc.uri)
+            if current is not None and current.version == sent:
+                self.awaited[doc.uri] = sent
+        self.synced[doc.uri] = sent
+        if unsaved:
+            self._tell_unsaved(path)
+
+    async def delete(self, path: Path) -> None:
+        doc = self._open_document(path)
+        if doc is not None and self.has_unsaved_changes(doc):
+            self._tell(types.MessageType.Warning,
+                       f"opencode deleted {self.relative(path)}; your unsaved changes are only in the editor's buffer now.")
+        await super().delete(path)
+        if doc is not None:
+            self.synced[doc.uri] = doc.version
+
+    async def _apply(self, doc, path: Path, text: str) -> None:
         edit = types.TextDocumentEdit(
             text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
             edits=[types.TextEdit(
@@ -83,4 +241,16 @@ class EditorWorkspace(DiskWorkspace):
         if not result or not result.applied:
             reason = getattr(result, "failure_reason", None) or "no reason given"
             raise ToolError(f"the editor refused the edit of {path}: {reason}")
-        self.read_versions.pop(str(path), None)
+
+    # --- telling the user -----------------------------------------------------------------------
+
+    def _tell_unsaved(self, path: Path) -> None:
+        self._tell(types.MessageType.Warning,
+                   f"opencode changed {self.relative(path)}, which had unsaved changes: the file on disk now "
+                   "holds your changes and opencode's; undo in the editor brings the earlier text back.")
+
+    def _tell(self, kind: types.MessageType, message: str) -> None:
+        try:
+            self.ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        except Exception as exc:  # the editor went away; the change itself is done
+            log.info("could not tell the user: %s", exc)

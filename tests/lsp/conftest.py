@@ -136,6 +136,8 @@ def make_client() -> LanguageClient:
     @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams):
         client.applied_edits.append(params)
+        if getattr(client, "on_apply_edit", None) is not None:  # an editor emulation (buffers)
+            return client.on_apply_edit(params)
         if client.apply_edit_result:
             return types.ApplyWorkspaceEditResult(applied=True)
         return types.ApplyWorkspaceEditResult(applied=False, failure_reason="refused by the test editor")

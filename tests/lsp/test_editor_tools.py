@@ -89,7 +89,7 @@ async def test_edit_of_an_open_file_goes_through_apply_edit(client, fake, worksp
     change = edit.edit.document_changes[0]
     assert change.text_document.uri == uri and change.text_document.version == 1
     assert change.edits[0].new_text == 'print("bye")\n'
-    assert (workspace / "hello.py").read_text() == 'print("hi")\n'  # the buffer changed, not the disk
+    assert (workspace / "hello.py").read_text() == 'print("bye")\n'  # and the disk: the next tool sees it
 
 
 async def test_refused_edit_is_a_tool_error_the_model_sees(client, fake, workspace):
