@@ -11,10 +11,9 @@ Reverting an assistant message reverts its whole turn, from the user message tha
 Unlike OpenCode, the patches undone are exactly those of the messages that ``cleanup`` deletes,
 so earlier steps of a reverted turn are undone too.
 
-Edits that went to an open editor buffer (``workspace/applyEdit``) never reached the disk, so
-the snapshots cannot see them: after restoring the disk, every affected file whose buffer
-differs is rewritten through the workspace, which sends it to the editor. The buffer texts at
-revert time are kept as blobs in the shadow repository, so ``unrevert`` can give them back.
+Edits to open documents reach the disk too (see ``lsp/editor_workspace``), so the snapshots see
+every change; after the disk is restored, open buffers are brought in line through the
+workspace (``show_disk``), in the editor's undo history.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from typing import Any
 from .errors import NotFoundError
 from .message import FileDiff, Session, SessionRevert
 from .summary import Summaries, patch_hashes
-from .transcript import field
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +95,13 @@ class Reverts:
         return path if path.is_absolute() else Path(self.app.root) / path
 
     async def revert(self, session_id: str, message_id: str, part_id: str | None = None) -> Session:
+        """Move the files to how they were at ``point``, from wherever earlier reverts left them.
+
+        ``snapshot`` is the tree as it was before the first revert (kept while the session stays
+        reverted). Every file touched from the earlier of the old and the new point on is set
+        to its state before the first step from the new point that changed it, or, when no
+        such step did (a move forward, "redo"), back to ``snapshot``: any sequence of reverts
+        and unrevert gives back the exact files."""
         sessions = self.app.sessions
         self.app.runner.ensure_idle(session_id)
         info = sessions.get(session_id)
@@ -105,20 +110,22 @@ class Reverts:
         if point is None:
             raise NotFoundError(f"message not found: {message_id}" if part_id is None else f"part not found: {part_id}")
         undone = reverted(entries, point)
-        files = [str(self._absolute(f)) for f in touched_files(undone)]
         previous = info.revert
+        earliest = point
+        if previous is not None and _before((previous.messageID, previous.partID), point):
+            earliest = (previous.messageID, previous.partID)
+        files = [str(self._absolute(f)) for f in touched_files(reverted(entries, earliest))]
         snapshot = previous.snapshot if previous and previous.snapshot else await self.snapshots.track()
-        buffers = dict(field(previous, "buffers") or {}) if previous else await self._save_buffers(files)
-        patches = [(p["hash"], p["files"]) for e in undone for p in e["parts"] if p.get("type") == "patch"]
-        await self.snapshots.revert(patches)
-        await self._sync_editor(files)
+        patches = [(p["hash"], [str(self._absolute(f)) for f in p["files"]])
+                   for e in undone for p in e["parts"] if p.get("type") == "patch"]
+        restored = await self.snapshots.revert(patches + ([(snapshot, files)] if snapshot else []))
+        await self._show(restored or files)
         diff = await self.snapshots.diff_text(snapshot) if snapshot else None
         hashes = patch_hashes(undone)
         if hashes and snapshot:
             summaries = Summaries(self.app)
             summaries.publish(session_id, [FileDiff(**c.dump()) for c in await self.snapshots.diff(hashes[0], snapshot)])
-        record = SessionRevert(messageID=point[0], partID=point[1], snapshot=snapshot, diff=diff or None,
-                               buffers=buffers or None)
+        record = SessionRevert(messageID=point[0], partID=point[1], snapshot=snapshot, diff=diff or None)
         return sessions.update(session_id, revert=record)
 
     async def unrevert(self, session_id: str) -> Session:
@@ -133,7 +140,7 @@ class Reverts:
             # Only the files the reverted messages touched go back to the snapshot (recreated
             # ones deleted again); whatever else changed since the revert is left alone.
             await self.snapshots.revert([(info.revert.snapshot, files)])
-        await self._sync_editor(files, field(info.revert, "buffers") or {})
+        await self._show(files)
         return sessions.update(session_id, revert=None)
 
     async def cleanup(self, session_id: str) -> None:
@@ -157,42 +164,17 @@ class Reverts:
 
     # --- open editor buffers ----------------------------------------------------------------
 
-    async def _save_buffers(self, files: list[str]) -> dict[str, str]:
-        """Blobs of buffer texts that differ from the disk (edits that only the editor holds)."""
-        saved: dict[str, str] = {}
-        if not self.snapshots.enabled:
-            return saved
+    async def _show(self, files: list[str]) -> None:
+        """The disk is restored; open buffers follow it (through the editor, in its undo history)."""
         for name in files:
-            view, disk = await self._texts(Path(name))
-            if view is not None and view != disk:
-                saved[name] = await self.snapshots.store_text(view)
-        return saved
-
-    async def _sync_editor(self, files: list[str], buffers: dict[str, str] | None = None) -> None:
-        """Make what the workspace shows (open buffers) match the restored files."""
-        workspace = self.app.workspace
-        for name in files:
-            path = Path(name)
-            blob = (buffers or {}).get(name)
-            wanted = await self.snapshots.blob_text(blob) if blob else None
-            view, disk = await self._texts(path)
-            if wanted is None:
-                wanted = disk
-            if wanted is None or view is None or view == wanted:
-                continue
             try:
-                await workspace.write_text(path, wanted)
-            except Exception as exc:  # the editor refused: the disk is right, the buffer is not
-                log.warning("could not update %s in the editor: %s", path, exc)
+                await self.app.workspace.show_disk(Path(name))
+            except Exception as exc:  # the disk is right; the editor's copy is not
+                log.warning("could not update %s in the editor: %s", name, exc)
 
-    async def _texts(self, path: Path) -> tuple[str | None, str | None]:
-        """(what the workspace shows, what the disk holds); None where there is nothing."""
-        try:
-            disk = path.read_bytes().decode("utf-8", errors="replace") if path.is_file() else None
-        except OSError:
-            disk = None
-        try:
-            view = await self.app.workspace.read_text(path) if await self.app.workspace.exists(path) else None
-        except Exception:
-            view = None
-        return view, disk
+
+def _before(a: tuple[str, str | None], b: tuple[str, str | None]) -> bool:
+    """Whether revert point ``a`` comes before ``b`` (a whole message before its parts)."""
+    if a[0] != b[0]:
+        return a[0] < b[0]
+    return (a[1] or "") < (b[1] or "")

@@ -187,3 +187,37 @@ async def test_without_apply_edit_the_disk_is_written_and_reads_are_not_stale(pl
     assert "sum 5" in bash["state"]["output"]
     assert "a + b" in read["state"]["output"]  # the server's view followed the disk
     assert any("calc.py" in m.message and "reload" in m.message for m in plain.messages)
+
+
+@pytest.mark.files({"calc.py": CALC})
+async def test_undo_undo_redo_redo_over_lsp_with_calc_open(client, fake, workspace):
+    """The reported walk: turn 1 edits calc.py (open), turn 2 writes CHANGES.md; revert twice,
+    forward one user message, unrevert: every state is exact on disk and in the buffer."""
+    buffers = Buffers(client)
+    buffers.open(workspace / "calc.py")
+    calc = workspace / "calc.py"
+    fake.set_script([
+        [{"tool_call": {"name": "edit", "arguments": {"filePath": str(calc), "oldString": "a - b", "newString": "a + b"}}}],
+        [{"text": "fixed"}],
+        [{"tool_call": {"name": "write", "arguments": {"filePath": str(workspace / "CHANGES.md"), "content": "add fixed\n"}}}],
+        [{"text": "noted"}],
+    ])
+    sid = (await call(client, "opencode/session/create", {}))["id"]
+    for text in ("fix add", "write a changelog"):
+        await call(client, "opencode/session/prompt", {"sessionID": sid, "parts": [{"type": "text", "text": text}]})
+    users = [m["info"]["id"] for m in await call(client, "opencode/session/messages", {"sessionID": sid})
+             if m["info"]["role"] == "user"]
+    changes = workspace / "CHANGES.md"
+
+    def state() -> tuple[str, str, bool]:
+        return calc.read_text(), buffers.text(calc), changes.exists()
+
+    assert state() == (FIXED, FIXED, True)
+    await call(client, "opencode/session/revert", {"sessionID": sid, "messageID": users[1]})
+    assert state() == (FIXED, FIXED, False)
+    await call(client, "opencode/session/revert", {"sessionID": sid, "messageID": users[0]})
+    assert state() == (CALC, CALC, False)
+    await call(client, "opencode/session/revert", {"sessionID": sid, "messageID": users[1]})
+    assert state() == (FIXED, FIXED, False)
+    await call(client, "opencode/session/unrevert", {"sessionID": sid})
+    assert state() == (FIXED, FIXED, True) and changes.read_text() == "add fixed\n"

@@ -123,40 +123,36 @@ async def test_revert_errors(tmp_path):
 
 
 class BufferWorkspace(DiskWorkspace):
-    """An editor stand-in: open files live in buffers, writes to them never reach the disk."""
+    """An editor stand-in: open files have buffers; writes reach the buffer and the disk (the
+    rule for open documents), and ``show_disk`` brings a buffer in line after a revert."""
 
     def __init__(self, root: Path, open_files: dict[str, str]):
         super().__init__(root)
         self.buffers = open_files
-        self.writes: list[str] = []
-
-    async def read_text(self, path: Path) -> str:
-        if str(path) in self.buffers:
-            return self.buffers[str(path)]
-        return await super().read_text(path)
+        self.shown: list[str] = []
 
     async def write_text(self, path: Path, text: str) -> None:
+        await super().write_text(path, text)
         if str(path) in self.buffers:
             self.buffers[str(path)] = text
-            self.writes.append(str(path))
-            return
-        await super().write_text(path, text)
 
-    async def exists(self, path: Path) -> bool:
-        return str(path) in self.buffers or await super().exists(path)
+    async def show_disk(self, path: Path) -> None:
+        if str(path) in self.buffers:
+            self.shown.append(str(path))
+            self.buffers[str(path)] = path.read_text()
 
 
-async def test_open_buffers_are_reverted_through_the_workspace(tmp_path):
+async def test_open_buffers_follow_revert_and_unrevert(tmp_path):
     app, model, ws = setup(tmp_path)
     hello = str(ws / "hello.py")
     workspace = BufferWorkspace(ws, {hello: 'print("hi")\n'})
     app.workspace = workspace
     sid = app.sessions.create().id
     await ask(app, sid, "change things")
-    assert workspace.buffers[hello] == 'print("hello")\n'
-    assert (ws / "hello.py").read_text() == 'print("hi")\n'  # the edit only reached the buffer
+    assert workspace.buffers[hello] == 'print("hello")\n' == (ws / "hello.py").read_text()
     user_id = app.sessions.messages(sid)[0]["info"]["id"]
     await app.revert.revert(sid, user_id)
-    assert workspace.buffers[hello] == 'print("hi")\n' and workspace.writes.count(hello) == 2
+    assert workspace.buffers[hello] == 'print("hi")\n' == (ws / "hello.py").read_text()
     await app.revert.unrevert(sid)
-    assert workspace.buffers[hello] == 'print("hello")\n'
+    assert workspace.buffers[hello] == 'print("hello")\n' == (ws / "hello.py").read_text()
+    assert workspace.shown.count(hello) == 2
