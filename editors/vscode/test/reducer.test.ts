@@ -170,3 +170,14 @@ describe("reducer rules", () => {
     assert.equal(state.sessionID, null);
   });
 });
+
+describe("delta-only streaming (protocol v2)", () => {
+  it("appends deltas to the held text and starts an unseen part from its delta", async () => {
+    const { mergePart } = await import("../src/shared/reducer");
+    const base = { id: "prt_1", sessionID: "s", messageID: "m", type: "text" as const };
+    const first = mergePart(undefined, { ...base, text: "" }, "Hel");
+    assert.equal((first as { text: string }).text, "Hel");
+    const second = mergePart(first, { ...base, text: "not the full text" }, "lo");
+    assert.equal((second as { text: string }).text, "Hello");
+  });
+});

@@ -3,15 +3,19 @@
 
 import { isAbsolute } from "node:path";
 import * as vscode from "vscode";
-import type { Attachment, HostToPanel, PanelToHost, SlashCommandName } from "../shared/messages";
+import type { Attachment, HostToPanel, PanelToHost, QueuedPrompt, SlashCommandName } from "../shared/messages";
 import {
   type AgentInfo,
+  ErrorCodes,
+  errorCode,
+  type McpServerStatus,
   type MessageWithParts,
   Methods,
   type ModelInfo,
   type PermissionRequest,
   type PromptPart,
   type RunProgressValue,
+  type ServerEvent,
   type Session,
   type SessionStatus,
   type Todo,
@@ -48,6 +52,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private panelReady = false;
   /** Attachments (and notices) sent before the panel was ready; the transcript is rebuilt anyway. */
   private pending: HostToPanel[] = [];
+  /** Prompts typed while the session was busy, sent one by one as runs end. */
+  private queue: Array<QueuedPrompt & { agent?: string; model?: string }> = [];
+  /** Permission asks of every session still waiting for an answer (for the badge and toasts). */
+  private readonly openAsks = new Map<string, PermissionRequest>();
+  private readonly askListeners = new Set<(count: number) => void>();
+  private mcpTimers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -55,15 +65,91 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   ) {
     this.state = emptyState(context.workspaceState.get<string>(CURRENT_SESSION_KEY) ?? null);
     this.disposables.push(
-      server.onEvent((event) => {
-        this.state = reduce(this.state, event);
-        this.post({ type: "event", event });
-      }),
+      server.onEvent((event) => this.onServerEvent(event)),
       server.onState((state, message) => {
         this.post({ type: "server", state, message });
-        if (state === "running") void this.refreshAll();
+        if (state === "running") {
+          void this.refreshAll().catch((error) => this.notify("error", describe(error)));
+          this.watchMcp();
+        } else {
+          this.openAsks.clear();
+          this.updateBadge();
+        }
       }),
     );
+  }
+
+  private onServerEvent(event: ServerEvent): void {
+    const wasRunning = this.state.status.type !== "idle";
+    this.state = reduce(this.state, event);
+    this.post({ type: "event", event });
+    if (event.type === "permission.asked") {
+      this.openAsks.set(event.properties.id, event.properties);
+      this.updateBadge();
+      if (!this.view?.visible) void this.announceAsk(event.properties);
+    } else if (event.type === "permission.replied") {
+      this.openAsks.delete(event.properties.requestID);
+      this.updateBadge();
+    }
+    // The run ended: the next queued prompt goes out.
+    if (wasRunning && this.state.status.type === "idle" && this.queue.length) void this.sendNextQueued();
+  }
+
+  /** Asks waiting anywhere, for the status bar. */
+  onAsks(listener: (count: number) => void): vscode.Disposable {
+    this.askListeners.add(listener);
+    return { dispose: () => this.askListeners.delete(listener) };
+  }
+
+  private updateBadge(): void {
+    const count = this.openAsks.size;
+    if (this.view) this.view.badge = count ? { value: count, tooltip: `${count} permission request${count === 1 ? "" : "s"} waiting` } : undefined;
+    for (const listener of this.askListeners) listener(count);
+  }
+
+  /** A toast for an ask while the chat is hidden: the run waits on it. */
+  private async announceAsk(request: PermissionRequest): Promise<void> {
+    const what = request.patterns.length ? `: ${request.patterns.join(", ")}` : "";
+    const choice = await vscode.window.showWarningMessage(`opencode asks for permission (${request.permission}${what})`, "Show", "Allow once", "Reject");
+    if (!this.openAsks.has(request.id)) return; // answered meanwhile
+    if (choice === "Allow once" || choice === "Reject") {
+      await this.server.request(Methods.permissionReply, { requestID: request.id, reply: choice === "Allow once" ? "once" : "reject" });
+    } else if (choice === "Show") {
+      await this.reveal();
+      const owner = await this.rootSession(request.sessionID);
+      if (owner !== this.state.sessionID) await this.open(owner);
+    }
+  }
+
+  /** The session an ask belongs to in the chat: a subtask's asks show in its parent. */
+  private async rootSession(sessionID: string): Promise<string> {
+    try {
+      const session = await this.server.request<Session>(Methods.sessionGet, { sessionID });
+      return session.parentID ? this.rootSession(session.parentID) : session.id;
+    } catch {
+      return sessionID;
+    }
+  }
+
+  async reveal(): Promise<void> {
+    await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
+  }
+
+  /** MCP servers' state in the panel header, when the server has MCP support. */
+  private watchMcp(): void {
+    for (const timer of this.mcpTimers) clearTimeout(timer);
+    // Servers connect in the background after start-up: look again a little later.
+    this.mcpTimers = [0, 4000, 15000].map((delay) => setTimeout(() => void this.refreshMcp(), delay));
+  }
+
+  private async refreshMcp(): Promise<void> {
+    if (!this.server.running || !this.server.supports(Methods.mcpStatus)) return this.post({ type: "mcp", summary: null });
+    try {
+      const servers = await this.server.request<McpServerStatus[]>(Methods.mcpStatus, {});
+      this.post({ type: "mcp", summary: mcpSummary(servers) });
+    } catch {
+      this.post({ type: "mcp", summary: null });
+    }
   }
 
   get sessionID(): string | null {
@@ -78,6 +164,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
+    this.updateBadge();
     const mediaRoot = vscode.Uri.joinPath(this.context.extensionUri, "media");
     const distRoot = vscode.Uri.joinPath(this.context.extensionUri, "dist");
     view.webview.options = { enableScripts: true, localResourceRoots: [mediaRoot, distRoot] };
@@ -115,8 +202,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       switch (message.type) {
         case "ready": {
           this.panelReady = true;
-          this.post({ type: "server", state: this.server.running ? "running" : "starting" });
-          if (this.server.running) await this.refreshAll();
+          this.post({ type: "server", state: this.server.state });
+          this.postQueue();
+          if (this.server.running) {
+            await this.refreshAll();
+            void this.refreshMcp();
+          }
           const pending = this.pending;
           this.pending = [];
           for (const queued of pending) this.post(queued);
@@ -142,13 +233,36 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           return await this.retry();
         case "searchFiles":
           return await this.searchFiles(message.requestId, message.query);
-        case "openFile":
-          await vscode.window.showTextDocument(resolvePath(message.path), { preview: true });
+        case "openFile": {
+          const selection = message.startLine
+            ? new vscode.Range(message.startLine - 1, 0, (message.endLine ?? message.startLine) - 1, 0)
+            : undefined;
+          await vscode.window.showTextDocument(resolvePath(message.path), { preview: true, selection });
           return;
+        }
+        case "unqueue":
+          this.queue.splice(message.index, 1);
+          this.postQueue();
+          return;
+        case "copy":
+          await vscode.env.clipboard.writeText(message.text);
+          return;
+        case "insert":
+          return await insertAtCursor(message.text);
       }
     } catch (error) {
-      this.notify("error", error instanceof Error ? error.message : String(error));
+      this.notify("error", describe(error));
     }
+  }
+
+  private postQueue(): void {
+    this.post({ type: "queue", items: this.queue.map(({ text, attachments }) => ({ text, attachments })) });
+  }
+
+  private async sendNextQueued(): Promise<void> {
+    const next = this.queue.shift();
+    this.postQueue();
+    if (next) await this.send(next.text, next.attachments, next.agent, next.model).catch((error) => this.notify("error", describe(error)));
   }
 
   private async refreshAll(): Promise<void> {
@@ -181,9 +295,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     let session: Session;
     try {
       session = await this.server.request<Session>(Methods.sessionGet, { sessionID });
-    } catch {
-      return this.open(null); // deleted since: start empty rather than fail
+    } catch (error) {
+      if (errorCode(error) === ErrorCodes.notFound) return this.open(null); // deleted since: start empty
+      throw error;
     }
+    if (sessionID !== this.state.sessionID) this.queue = [];
     const [messages, todos, permissions, statuses] = await Promise.all([
       this.server.request<MessageWithParts[]>(Methods.sessionMessages, { sessionID }),
       this.server.request<Todo[]>(Methods.sessionTodo, { sessionID }),
@@ -195,14 +311,26 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: "session", session, messages, todos, permissions: this.state.permissions, status });
   }
 
-  async newSession(): Promise<Session> {
-    const session = await this.server.request<Session>(Methods.sessionCreate, {});
-    await this.open(session.id);
-    return session;
+  /** A fresh, empty chat: the session itself is created with its first message, so "+" saves nothing. */
+  async newSession(): Promise<void> {
+    this.queue = [];
+    this.postQueue();
+    await this.open(null);
   }
 
   private async ensureSession(): Promise<string> {
-    return this.state.sessionID ?? (await this.newSession()).id;
+    if (this.state.sessionID) return this.state.sessionID;
+    const session = await this.server.request<Session>(Methods.sessionCreate, {});
+    await this.open(session.id);
+    return session.id;
+  }
+
+  /** Start a run in a new session shown in the chat (editor commands such as Fix). */
+  async runInNewSession(parts: PromptPart[], title?: string): Promise<void> {
+    await this.reveal();
+    const session = await this.server.request<Session>(Methods.sessionCreate, title ? { title } : {});
+    await this.open(session.id);
+    await this.runRequest(Methods.sessionPrompt, { sessionID: session.id, parts });
   }
 
   /** Reveal the panel and add a file (or a selection of it) to the next message. */
@@ -222,12 +350,25 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   async send(text: string, attachments: Attachment[], agent?: string, model?: string): Promise<void> {
-    const sessionID = await this.ensureSession();
     const parts: PromptPart[] = [];
     if (text.trim()) parts.push({ type: "text", text });
     for (const attachment of attachments) parts.push(attachmentPart(attachment));
     if (!parts.length) return;
-    await this.runRequest(Methods.sessionPrompt, { sessionID, parts, ...this.choice(agent, model) });
+    // A prompt sent while a run streams waits, visibly, until the run ends.
+    if (this.state.sessionID && this.state.status.type !== "idle") {
+      this.queue.push({ text, attachments, agent, model });
+      this.postQueue();
+      return;
+    }
+    const sessionID = await this.ensureSession();
+    try {
+      await this.runRequest(Methods.sessionPrompt, { sessionID, parts, ...this.choice(agent, model) });
+    } catch (error) {
+      if (errorCode(error) !== ErrorCodes.sessionBusy) throw error;
+      // Busy with a run this panel has not heard of yet (e.g. started from a code action).
+      this.queue.unshift({ text, attachments, agent, model });
+      this.postQueue();
+    }
   }
 
   private choice(agent?: string, model?: string): Record<string, unknown> {
@@ -253,7 +394,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
     const info = last.info?.role === "user" ? last.info : undefined;
     const choice = info ? { agent: info.agent, model: info.model } : {};
-    await this.runRequest(Methods.sessionPrompt, { sessionID: this.state.sessionID, parts, ...choice });
+    const sessionID = this.state.sessionID;
+    // Take the failed exchange back first, so the retried message replaces it instead of
+    // showing twice (the server drops reverted messages when the next prompt starts).
+    await this.server.request(Methods.sessionRevert, { sessionID, messageID: last.id });
+    await this.open(sessionID);
+    await this.runRequest(Methods.sessionPrompt, { sessionID, parts, ...choice });
   }
 
   async slashCommand(name: SlashCommandName): Promise<void> {
@@ -301,6 +447,33 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   dispose(): void {
+    for (const timer of this.mcpTimers) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function mcpSummary(servers: McpServerStatus[]): string | null {
+  const enabled = servers.filter((s) => s.enabled);
+  if (!enabled.length) return null;
+  const connected = enabled.filter((s) => s.state === "connected").length;
+  const failed = enabled.filter((s) => s.state === "failed").length;
+  const starting = enabled.filter((s) => s.state === "starting").length;
+  const parts = [`MCP ${connected}/${enabled.length}`];
+  if (starting) parts.push(`${starting} starting`);
+  if (failed) parts.push(`${failed} failed`);
+  return parts.join(" · ");
+}
+
+/** The Insert button of a code block: at the cursor (replacing the selection) of the last editor. */
+async function insertAtCursor(text: string): Promise<void> {
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  if (!editor) {
+    void vscode.window.showInformationMessage("opencode: open a file to insert the code into.");
+    return;
+  }
+  await editor.edit((edit) => edit.replace(editor.selection, text.replace(/\n$/, "")));
 }

@@ -2,7 +2,31 @@
 
 import * as vscode from "vscode";
 import type { Attachment } from "../shared/messages";
+import type { PromptPart } from "../shared/protocol";
 import type { ChatViewProvider } from "./chatView";
+
+/**
+ * The prompt of "Ask opencode to fix": every problem the editor reports on the lines (from any
+ * extension, not only this server), and the code around them as a file part with its range.
+ */
+export function fixPromptParts(uri: vscode.Uri, range: vscode.Range, diagnostics: readonly vscode.Diagnostic[]): PromptPart[] {
+  const touching = diagnostics.filter((d) => d.range.end.line >= range.start.line && d.range.start.line <= range.end.line);
+  const severity = ["error", "warning", "info", "hint"];
+  const problems = touching.map((d) => {
+    const source = d.source ? ` [${d.source}${d.code !== undefined ? ` ${typeof d.code === "object" ? d.code.value : d.code}` : ""}]` : "";
+    return `- line ${d.range.start.line + 1} (${severity[d.severity] ?? "problem"}): ${d.message}${source}`;
+  });
+  const first = Math.max(0, Math.min(range.start.line, ...touching.map((d) => d.range.start.line)) - 10);
+  const last = Math.max(range.end.line, ...touching.map((d) => d.range.end.line)) + 10;
+  const name = vscode.workspace.asRelativePath(uri, false);
+  const text = problems.length
+    ? `Fix the problems the editor reports in ${name}:\n${problems.join("\n")}`
+    : `Fix the problem in ${name} around line ${range.start.line + 1}.`;
+  return [
+    { type: "text", text },
+    { type: "file", url: `${uri.toString()}?start=${first + 1}&end=${last + 1}`, mime: "text/plain", filename: name },
+  ];
+}
 
 /** The selection as an attachment with its 1-based, inclusive line range. */
 export function selectionAttachment(editor: vscode.TextEditor): Attachment {
@@ -32,7 +56,7 @@ export function registerEditorCommands(chat: ChatViewProvider): vscode.Disposabl
         void vscode.window.showInformationMessage("opencode: open a file to explain.");
         return;
       }
-      await vscode.commands.executeCommand("opencode.chat.focus");
+      await chat.reveal();
       const name = vscode.workspace.asRelativePath(target, false);
       await chat.send(`Explain what ${name} does and how it fits in this project.`, [{ path: target.fsPath }]);
     }),

@@ -2,11 +2,11 @@
 
 import { existsSync } from "node:fs";
 import * as vscode from "vscode";
-import { Methods, type Session } from "../shared/protocol";
+import { type Approval, Methods, type Session } from "../shared/protocol";
 import { ApiKeys, promptForApiKey } from "./apiKeys";
 import { ChatViewProvider } from "./chatView";
-import { registerEditorCommands } from "./editorCommands";
-import { readSettings, ServerClient } from "./serverClient";
+import { fixPromptParts, registerEditorCommands } from "./editorCommands";
+import { FIX_IN_CHAT_COMMAND, readSettings, ServerClient } from "./serverClient";
 import { type SessionItem, SessionsTreeProvider } from "./sessionsTree";
 import { StatusBar } from "./statusBar";
 
@@ -34,6 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     client.onState((state) => status.setServerState(state)),
     chat.onRunProgress((value) => status.setRun(value)),
+    chat.onAsks((count) => status.setAsks(count)),
     client.onEvent((event) => {
       if (event.type === "session.status") status.setSessionStatus(event.properties.sessionID, event.properties.status.type);
       if (event.type === "session.idle") status.setSessionStatus(event.properties.sessionID, "idle");
@@ -45,6 +46,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ...registerEditorCommands(chat),
     ...sessionCommands(chat, tree, client),
     vscode.commands.registerCommand("opencode.restartServer", () => client.restart()),
+    vscode.commands.registerCommand(FIX_IN_CHAT_COMMAND, async (uri: vscode.Uri, range: vscode.Range) => {
+      await chat.runInNewSession(fixPromptParts(uri, range, vscode.languages.getDiagnostics(uri)), "Fix diagnostics");
+    }),
+    vscode.commands.registerCommand("opencode.permissions.manage", () => manageApprovals(client)),
     vscode.commands.registerCommand("opencode.showLog", () => output.show()),
     vscode.commands.registerCommand("opencode.setApiKey", async () => {
       const changed = await promptForApiKey(keys, Object.keys(readSettings().providers ?? {}));
@@ -62,7 +67,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // Trust granted: restart so edits and bash are no longer denied.
     vscode.workspace.onDidGrantWorkspaceTrust(() => void client.restart()),
   );
-  await client.start();
+  // Not awaited: activation ends at once, the panel shows "starting" until the server is up.
+  void client.start();
+}
+
+/** List the "always" approvals the server keeps and revoke the ones the user picks. */
+async function manageApprovals(client: ServerClient): Promise<void> {
+  if (!client.supports(Methods.permissionApprovals)) {
+    void vscode.window.showInformationMessage("opencode: this server does not list stored approvals.");
+    return;
+  }
+  const approvals = await client.request<Approval[]>(Methods.permissionApprovals, {});
+  if (!approvals.length) {
+    void vscode.window.showInformationMessage("opencode: no \"always\" approvals are stored.");
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(
+    approvals.map((a) => ({
+      label: `${a.permission}: ${a.pattern}`,
+      description: a.sessionID ? `session ${a.sessionID}` : "all sessions",
+      detail: `granted ${new Date(a.time).toLocaleString()}`,
+      approval: a,
+    })),
+    { canPickMany: true, placeHolder: "Pick the approvals to revoke" },
+  );
+  if (!picked?.length) return;
+  for (const item of picked) await client.request<boolean>(Methods.permissionRevoke, { id: item.approval.id });
+  void vscode.window.showInformationMessage(`opencode: revoked ${picked.length} approval${picked.length === 1 ? "" : "s"}.`);
 }
 
 function sessionCommands(chat: ChatViewProvider, tree: SessionsTreeProvider, client: ServerClient): vscode.Disposable[] {
@@ -92,16 +123,24 @@ function sessionCommands(chat: ChatViewProvider, tree: SessionsTreeProvider, cli
       if (!session) return;
       const title = await vscode.window.showInputBox({ prompt: "New session title", value: session.title });
       if (title && title.trim()) await client.request(Methods.sessionUpdate, { sessionID: session.id, title: title.trim() });
+      tree.refresh();
     }),
     vscode.commands.registerCommand("opencode.sessions.fork", async (item?: SessionItem) => {
       const session = await pickSession(item);
       if (!session) return;
       const fork = await client.request<Session>(Methods.sessionFork, { sessionID: session.id });
+      await chat.reveal();
       await chat.open(fork.id);
+      tree.refresh();
     }),
     vscode.commands.registerCommand("opencode.sessions.archive", async (item?: SessionItem) => {
       const session = await pickSession(item);
       if (session) await client.request(Methods.sessionUpdate, { sessionID: session.id, archived: true });
+      tree.refresh();
+    }),
+    vscode.commands.registerCommand("opencode.sessions.unarchive", async (item?: SessionItem) => {
+      if (item) await client.request(Methods.sessionUpdate, { sessionID: item.session.id, archived: false });
+      tree.refresh();
     }),
     vscode.commands.registerCommand("opencode.sessions.delete", async (item?: SessionItem) => {
       const session = await pickSession(item);
@@ -114,6 +153,7 @@ function sessionCommands(chat: ChatViewProvider, tree: SessionsTreeProvider, cli
       if (answer !== "Delete") return;
       await client.request(Methods.sessionDelete, { sessionID: session.id });
       if (chat.sessionID === session.id) await chat.open(null);
+      tree.refresh();
     }),
     vscode.commands.registerCommand("opencode.sessions.refresh", () => tree.refresh()),
   ];

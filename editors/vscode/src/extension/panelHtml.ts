@@ -41,22 +41,28 @@ export function panelHtml(options: PanelHtmlOptions): string {
 <div id="app">
   <header id="toolbar">
     <span id="session-title" class="title">No session</span>
+    <span id="mcp-status" class="usage" hidden></span>
     <span id="session-usage" class="usage"></span>
   </header>
   <div id="banner" hidden></div>
   <main id="transcript" aria-live="polite"></main>
   <section id="todos" hidden></section>
   <section id="permissions"></section>
+  <section id="queue" hidden></section>
   <footer id="composer">
     <div id="attachments"></div>
     <div id="completions" role="listbox" hidden></div>
     <textarea id="input" rows="3" placeholder="Ask opencode… (@ to mention a file, / for commands)"></textarea>
     <div id="controls">
-      <select id="agent-picker" title="Agent"></select>
-      <select id="model-picker" title="Model"></select>
+      <div id="pickers">
+        <select id="agent-picker" title="Agent"></select>
+        <select id="model-picker" title="Model"></select>
+      </div>
       <span id="run-status"></span>
-      <button id="stop" type="button" hidden>Stop</button>
-      <button id="send" type="button">Send</button>
+      <div id="actions">
+        <button id="stop" type="button" title="Stop (Escape)" hidden>Stop</button>
+        <button id="send" type="button" title="Send (Enter)">Send</button>
+      </div>
     </div>
   </footer>
 </div>

@@ -1,17 +1,19 @@
 // Starting, restarting and talking to the opencode-lsp server over stdio.
 
 import * as vscode from "vscode";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   DidChangeConfigurationNotification,
   LanguageClient,
   type LanguageClientOptions,
+  RevealOutputChannelOn,
   type ServerOptions,
   State,
-  TransportKind,
   WorkDoneProgress,
 } from "vscode-languageclient/node";
 import { Methods, type RunProgressValue, type ServerEvent } from "../shared/protocol";
 import { sendRequest } from "../shared/request";
+import { StderrLog } from "../shared/serverLog";
 import {
   type ExtensionSettings,
   initializationOptions,
@@ -72,14 +74,37 @@ function currentOptions(): ReturnType<typeof initializationOptions> {
 }
 
 type EventListener = (event: ServerEvent) => void;
-type StateListener = (state: "starting" | "running" | "stopped", message?: string) => void;
+export type ServerState = "starting" | "running" | "stopped";
+type StateListener = (state: ServerState, message?: string) => void;
 
-/** One language client at a time; `restart()` replaces it with the current settings. */
+/** Start the server process and wait until it has really started (or failed to). */
+function spawnServer(command: string, args: string[], env: Record<string, string>, cwd: string | undefined): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, cwd, stdio: ["pipe", "pipe", "pipe"] });
+    child.once("error", reject);
+    child.once("spawn", () => {
+      child.off("error", reject);
+      resolve(child);
+    });
+  });
+}
+
+/**
+ * One language client at a time. Start, stop and restart run one after another (a restart asked
+ * while one is under way waits for it, and restarts asked together run once), so two clients never
+ * register the server's commands at the same time and no process is left behind.
+ */
 export class ServerClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
+  private process: ChildProcess | undefined;
   private readonly eventListeners = new Set<EventListener>();
   private readonly stateListeners = new Set<StateListener>();
   private runCounter = 0;
+  private lifecycle: Promise<void> = Promise.resolve();
+  private restartQueued = false;
+  private currentState: ServerState = "stopped";
+  private lastFailure: string | undefined;
+  private disposed = false;
 
   constructor(
     private readonly output: vscode.LogOutputChannel,
@@ -89,7 +114,22 @@ export class ServerClient implements vscode.Disposable {
   ) {}
 
   get running(): boolean {
-    return this.client?.state === State.Running;
+    return this.client?.state === State.Running && this.currentState === "running";
+  }
+
+  get state(): ServerState {
+    return this.currentState;
+  }
+
+  /** The custom methods the running server advertises. */
+  get methods(): string[] {
+    const advertised = (this.client?.initializeResult?.capabilities as { experimental?: { opencode?: { methods?: unknown } } } | undefined)
+      ?.experimental?.opencode?.methods;
+    return Array.isArray(advertised) ? (advertised as string[]) : [];
+  }
+
+  supports(method: string): boolean {
+    return this.methods.includes(method);
   }
 
   onEvent(listener: EventListener): vscode.Disposable {
@@ -102,20 +142,79 @@ export class ServerClient implements vscode.Disposable {
     return { dispose: () => this.stateListeners.delete(listener) };
   }
 
-  private setState(state: "starting" | "running" | "stopped", message?: string): void {
+  private setState(state: ServerState, message?: string): void {
+    this.currentState = state;
     for (const listener of this.stateListeners) listener(state, message);
   }
 
-  async start(): Promise<void> {
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(step, step);
+    this.lifecycle = next.catch((error) => this.output.error(`server lifecycle: ${String(error)}`));
+    return this.lifecycle;
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  /** Stop then start with the current settings; restarts asked while one waits are merged into it. */
+  restart(): Promise<void> {
+    if (this.restartQueued) return this.lifecycle;
+    this.restartQueued = true;
+    return this.enqueue(async () => {
+      this.restartQueued = false;
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.disposed) return;
     const settings = await resolveSettings();
     const { command, args } = serverCommand(settings);
     const trusted = vscode.workspace.isTrusted;
     const env = serverEnvironment(process.env, await this.keys.all(), settings.providers);
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const serverOptions: ServerOptions = { command, args, transport: TransportKind.stdio, options: { env, cwd } };
+    const commandLine = `${command} ${args.join(" ")}`;
+    this.setState("starting");
+    this.output.info(`starting ${commandLine} (workspace ${trusted ? "trusted" : "untrusted"})`);
+    // The process is ours: the client gets its pipes, and its stderr is logged here (once, at the
+    // right level) instead of all of it as errors. Spawned before the client exists so that a
+    // missing interpreter is one clear message, not the client's own error toasts too.
+    const launch = async (): Promise<ChildProcess> => {
+      const started = await spawnServer(command, args, env, cwd);
+      this.process = started;
+      const log = new StderrLog(({ level, text }) => this.output[level](text));
+      started.stderr?.setEncoding("utf8");
+      started.stderr?.on("data", (chunk: string) => log.write(chunk));
+      started.once("exit", (code, signal) => {
+        log.flush();
+        if (this.process === started) this.process = undefined;
+        this.output.info(`server process exited (${signal ?? code})`);
+      });
+      return started;
+    };
+    let child: ChildProcess | undefined;
+    try {
+      child = await launch();
+    } catch (error) {
+      return this.failed(`opencode: could not start the server (${commandLine}): ${String(error)}`);
+    }
+    const serverOptions: ServerOptions = async () => {
+      // The first start uses the process spawned above; the client's own restarts after a crash
+      // get a new one.
+      const server = child ?? (await launch());
+      child = undefined;
+      return { reader: server.stdout!, writer: server.stdin! };
+    };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: initializationOptions(settings, trusted),
       middleware: {
         workspace: {
@@ -129,37 +228,48 @@ export class ServerClient implements vscode.Disposable {
             return next(params, token);
           },
         },
+        // The server's "Ask opencode to fix" runs in a session nobody sees: run it in the chat.
+        provideCodeActions: async (document, range, context, token, next) => {
+          const actions = await next(document, range, context, token);
+          return actions?.map((action) => rerouteFix(action, document.uri, range));
+        },
       },
-      // A missing server should produce one clear message, not a restart loop.
+      // A crashing server should produce one clear message, not a restart loop.
       connectionOptions: { maxRestartCount: 2 },
     };
-    this.output.info(`starting ${command} ${args.join(" ")} (workspace ${trusted ? "trusted" : "untrusted"})`);
     const client = new LanguageClient("opencode", "opencode", serverOptions, clientOptions);
     this.client = client;
     client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped) this.setState("stopped");
+      if (e.newState === State.Stopped && this.client === client && this.currentState === "running") {
+        this.setState("stopped", "The opencode server stopped (see the opencode output channel).");
+      }
     });
-    this.setState("starting");
     try {
       await client.start();
     } catch (error) {
-      this.client = undefined;
-      const message = `opencode: could not start the server (${command} ${args.join(" ")}): ${String(error)}`;
-      this.setState("stopped", message);
-      void this.reportMissing(message);
-      return;
+      await this.disposeClient(client, this.process);
+      return this.failed(`opencode: the server did not start (${commandLine}): ${String(error)}`);
     }
     const missing = missingMethods(client.initializeResult?.capabilities);
     if (missing.length) {
-      const message = `opencode: the server is too old for this extension (missing ${missing.join(", ")}).`;
-      this.setState("stopped", message);
-      void this.reportMissing(message);
-      return;
+      await this.disposeClient(client, this.process);
+      return this.failed(`opencode: the server is too old for this extension (missing ${missing.join(", ")}).`);
     }
     client.onNotification(Methods.eventNotification, (event: ServerEvent) => {
       for (const listener of this.eventListeners) listener(event);
     });
+    this.lastFailure = undefined;
     this.setState("running");
+  }
+
+  /** One notification per distinct failure: retrying with the same problem does not stack toasts. */
+  private failed(message: string): void {
+    this.client = undefined;
+    this.output.error(message);
+    this.setState("stopped", message);
+    if (this.lastFailure === message) return;
+    this.lastFailure = message;
+    void this.reportMissing(message);
   }
 
   private async reportMissing(message: string): Promise<void> {
@@ -168,17 +278,28 @@ export class ServerClient implements vscode.Disposable {
     if (choice === "Show log") this.output.show();
   }
 
-  async stop(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (client) {
-      try {
-        await client.stop();
-      } catch (error) {
-        this.output.warn(`stopping the server: ${String(error)}`);
-      }
+  private async disposeClient(client: LanguageClient, child: ChildProcess | undefined): Promise<void> {
+    try {
+      if (client.state !== State.Stopped) await client.stop(4000);
+    } catch (error) {
+      this.output.warn(`stopping the server: ${String(error)}`);
     }
-    this.setState("stopped");
+    try {
+      await client.dispose();
+    } catch {
+      /* already stopped */
+    }
+    if (this.client === client) this.client = undefined;
+    await killProcess(child);
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    const child = this.process;
+    this.client = undefined;
+    if (this.currentState !== "stopped") this.setState("stopped");
+    if (client) await this.disposeClient(client, child);
+    else await killProcess(child);
   }
 
   /** Send changed model/agent settings without a restart (the server reloads its config). */
@@ -187,14 +308,10 @@ export class ServerClient implements vscode.Disposable {
     await this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { opencode: currentOptions() } });
   }
 
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
-
   private requireClient(): LanguageClient {
-    if (!this.client || this.client.state !== State.Running) {
-      throw new Error("The opencode server is not running (see the opencode output channel).");
+    if (!this.client || !this.running) {
+      const why = this.currentState === "starting" ? "is still starting" : "is not running (see the opencode output channel)";
+      throw new Error(`The opencode server ${why}.`);
     }
     return this.client;
   }
@@ -227,6 +344,29 @@ export class ServerClient implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     void this.stop();
   }
+}
+
+/** Ends a server process that did not exit by itself after the client stopped. */
+async function killProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  await Promise.race([exited, wait(2000)]);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  await Promise.race([exited, wait(3000)]);
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+}
+
+/** The command the extension runs instead of the server's `opencode.fix` (see editorCommands). */
+export const FIX_IN_CHAT_COMMAND = "opencode.fixInChat";
+
+function rerouteFix(action: vscode.Command | vscode.CodeAction, uri: vscode.Uri, range: vscode.Range): vscode.Command | vscode.CodeAction {
+  const command = "command" in action && typeof action.command === "object" ? action.command : undefined;
+  if (command?.command !== "opencode.fix") return action;
+  (action as vscode.CodeAction).command = { title: command.title, command: FIX_IN_CHAT_COMMAND, arguments: [uri, range] };
+  return action;
 }

@@ -20,6 +20,16 @@ export function formatCost(cost: number | undefined): string {
   return cost < 0.01 ? `$${cost.toFixed(4)}` : `$${cost.toFixed(2)}`;
 }
 
+/** The "Archived" group at the end of the tree: archived sessions stay reachable there. */
+export class ArchivedGroup extends vscode.TreeItem {
+  constructor() {
+    super("Archived", vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = "opencode.archived";
+    this.contextValue = "opencodeArchivedGroup";
+    this.iconPath = new vscode.ThemeIcon("archive");
+  }
+}
+
 export class SessionItem extends vscode.TreeItem {
   constructor(
     readonly session: Session,
@@ -33,13 +43,15 @@ export class SessionItem extends vscode.TreeItem {
     this.id = session.id;
     this.description = [relativeTime(session.time.updated), formatCost(session.cost)].filter(Boolean).join(" · ");
     this.tooltip = `${session.title}\n${session.id}\n${new Date(session.time.updated).toLocaleString()}`;
-    this.contextValue = "opencodeSession";
+    this.contextValue = session.time.archived ? "opencodeArchivedSession" : "opencodeSession";
     this.iconPath = new vscode.ThemeIcon(current ? "comment-discussion" : "comment");
     this.command = { command: "opencode.sessions.open", title: "Open session", arguments: [this] };
   }
 }
 
-export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionItem> {
+type Node = SessionItem | ArchivedGroup;
+
+export class SessionsTreeProvider implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -59,20 +71,32 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionItem
     this.changed.fire();
   }
 
-  async getChildren(element?: SessionItem): Promise<SessionItem[]> {
+  async getChildren(element?: Node): Promise<Node[]> {
     if (!this.server.running) return [];
-    const sessions = element
-      ? await this.server.request<Session[]>(Methods.sessionChildren, { sessionID: element.session.id })
-      : await this.server.request<Session[]>(Methods.sessionList, { roots: true, limit: 200 });
+    let sessions: Session[];
+    if (element instanceof ArchivedGroup) {
+      sessions = (await this.server.request<Session[]>(Methods.sessionList, { roots: true, archived: true, limit: 200 })).filter(
+        (s) => s.time.archived,
+      );
+    } else if (element) {
+      sessions = await this.server.request<Session[]>(Methods.sessionChildren, { sessionID: element.session.id });
+    } else {
+      sessions = (await this.server.request<Session[]>(Methods.sessionList, { roots: true, limit: 200 })).filter((s) => !s.time.archived);
+    }
     // Which of these have children: one listing request per visible session would be slow,
     // so ask the server once for all non-root sessions and group them by parent.
     const all = await this.server.request<Session[]>(Methods.sessionList, { limit: 1000 });
     const parents = new Set(all.map((s) => s.parentID).filter((id): id is string => Boolean(id)));
     const current = this.currentSession();
-    return sessions.map((s) => new SessionItem(s, parents.has(s.id), s.id === current));
+    const items: Node[] = sessions.map((s) => new SessionItem(s, parents.has(s.id), s.id === current));
+    if (!element) {
+      const archived = await this.server.request<Session[]>(Methods.sessionList, { roots: true, archived: true, limit: 1 });
+      if (archived.some((s) => s.time.archived)) items.push(new ArchivedGroup());
+    }
+    return items;
   }
 
-  getTreeItem(element: SessionItem): vscode.TreeItem {
+  getTreeItem(element: Node): vscode.TreeItem {
     return element;
   }
 }

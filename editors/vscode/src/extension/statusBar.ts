@@ -8,6 +8,7 @@ export class StatusBar implements vscode.Disposable {
   private serverState: "starting" | "running" | "stopped" = "starting";
   private agentLabel = "opencode";
   private run: RunProgressValue | undefined;
+  private asks = 0;
   /** Sessions the server reports busy, including runs not started from the panel (code actions). */
   private readonly busy = new Set<string>();
 
@@ -36,11 +37,24 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** Permission asks waiting for an answer: the run is blocked on them. */
+  setAsks(count: number): void {
+    this.asks = count;
+    this.render();
+  }
+
   private render(): void {
     const run = this.run;
+    this.item.backgroundColor = undefined;
     if (this.serverState !== "running") {
       this.item.text = this.serverState === "starting" ? "$(loading~spin) opencode" : "$(error) opencode";
       this.item.tooltip = this.serverState === "starting" ? "opencode server starting" : "opencode server stopped";
+      return;
+    }
+    if (this.asks) {
+      this.item.text = `$(bell-dot) opencode: ${this.asks} permission request${this.asks === 1 ? "" : "s"}`;
+      this.item.tooltip = "opencode is waiting for your answer - click to open the chat";
+      this.item.backgroundColor = new vscode.ThemeColor("statusBarItem.warningBackground");
       return;
     }
     if (run || this.busy.size) {

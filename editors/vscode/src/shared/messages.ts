@@ -33,6 +33,12 @@ export const SLASH_COMMANDS: ReadonlyArray<{ name: SlashCommandName; description
 
 export type ServerState = "starting" | "running" | "stopped";
 
+/** A prompt typed while the session was busy: sent when the run ends. */
+export interface QueuedPrompt {
+  text: string;
+  attachments: Attachment[];
+}
+
 export type HostToPanel =
   | {
       type: "session";
@@ -47,7 +53,9 @@ export type HostToPanel =
   | { type: "fileResults"; requestId: number; paths: string[] }
   | { type: "attach"; attachment: Attachment; text?: string }
   | { type: "notice"; level: "info" | "error"; message: string }
-  | { type: "server"; state: ServerState; message?: string };
+  | { type: "server"; state: ServerState; message?: string }
+  | { type: "queue"; items: QueuedPrompt[] }
+  | { type: "mcp"; summary: string | null };
 
 export type PanelToHost =
   | { type: "ready" }
@@ -58,4 +66,7 @@ export type PanelToHost =
   | { type: "permissionReply"; requestID: string; reply: PermissionReply; message?: string }
   | { type: "retry" }
   | { type: "searchFiles"; requestId: number; query: string }
-  | { type: "openFile"; path: string };
+  | { type: "openFile"; path: string; startLine?: number; endLine?: number }
+  | { type: "unqueue"; index: number }
+  | { type: "copy"; text: string }
+  | { type: "insert"; text: string };

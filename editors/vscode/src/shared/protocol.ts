@@ -21,10 +21,45 @@ export const Methods = {
   sessionExport: "opencode/session/export",
   permissionReply: "opencode/permission/reply",
   permissionList: "opencode/permission/list",
+  permissionApprovals: "opencode/permission/approvals",
+  permissionRevoke: "opencode/permission/revoke",
+  mcpStatus: "opencode/mcp/status",
   agentList: "opencode/agent/list",
   modelList: "opencode/model/list",
   eventNotification: "opencode/event",
 } as const;
+
+/** Protocol v2 error codes (docs/protocol.md). */
+export const ErrorCodes = {
+  notFound: -31001,
+  sessionBusy: -31002,
+  invalidParams: -32602,
+  requestCancelled: -32800,
+} as const;
+
+/** The JSON-RPC error code of a failed request, if it has one. */
+export function errorCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** An "always" approval the server keeps (opencode/permission/approvals). */
+export interface Approval {
+  id: string;
+  sessionID?: string;
+  permission: string;
+  pattern: string;
+  time: number;
+}
+
+export interface McpServerStatus {
+  name: string;
+  type: string;
+  enabled: boolean;
+  state: "disabled" | "starting" | "connected" | "failed";
+  tools: string[];
+  error?: string;
+}
 
 export interface Tokens {
   total?: number;

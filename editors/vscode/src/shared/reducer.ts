@@ -93,7 +93,9 @@ export function mergePart(existing: Part | undefined, incoming: Part, delta: str
   if (delta !== undefined && existing && (existing.type === "text" || existing.type === "reasoning")) {
     if (incoming.type === existing.type) return { ...incoming, text: existing.text + delta };
   }
-  // No earlier copy: the part as sent already holds the text so far, delta included.
+  // Delta-only streaming (protocol v2): the part that comes with a delta may not hold the text so
+  // far, so a part the panel has not seen yet starts from the delta.
+  if (delta !== undefined && (incoming.type === "text" || incoming.type === "reasoning")) return { ...incoming, text: delta };
   return incoming;
 }
 
@@ -132,7 +134,8 @@ export function reduce(state: ViewState, event: ServerEvent): ViewState {
       return belongs(state, event.properties.sessionID) ? { ...state, status: { type: "idle" } } : state;
     case "session.error": {
       const { sessionID, error } = event.properties;
-      if (!belongs(state, sessionID) || !error) return state;
+      // Stopping a run is not an error: the message itself shows a neutral "Canceled".
+      if (!belongs(state, sessionID) || !error || isAbort(error)) return state;
       return { ...state, error };
     }
     case "session.created":
@@ -162,6 +165,10 @@ export function reduce(state: ViewState, event: ServerEvent): ViewState {
     default:
       return state;
   }
+}
+
+export function isAbort(error: MessageError): boolean {
+  return error.name === "MessageAbortedError";
 }
 
 export function reduceAll(state: ViewState, events: Iterable<ServerEvent>): ViewState {
@@ -211,6 +218,12 @@ export function lastUserMessage(state: ViewState): MessageView | undefined {
     if (state.messages[i].info?.role === "user") return state.messages[i];
   }
   return undefined;
+}
+
+/** How many messages the session's revert point hides (shown as a marker with Redo). */
+export function revertedCount(state: ViewState): number {
+  const revert = state.session?.revert?.messageID;
+  return revert ? state.messages.filter((m) => m.id >= revert).length : 0;
 }
 
 /** Messages at or after the session's revert point are hidden, as OpenCode does. */

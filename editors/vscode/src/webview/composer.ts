@@ -32,6 +32,8 @@ export class Composer {
   private completions: Completion[] = [];
   private selected = 0;
   private pendingSearch = -1;
+  /** False until the server is running: Enter then neither sends nor adds a line. */
+  private ready = true;
 
   constructor(
     private readonly input: HTMLTextAreaElement,
@@ -58,6 +60,7 @@ export class Composer {
         return;
       }
       if (e.key === "Escape") {
+        e.preventDefault(); // closes the list; a second Escape stops the run
         this.closeCompletions();
         return;
       }
@@ -68,7 +71,16 @@ export class Composer {
     }
   }
 
+  setReady(ready: boolean): void {
+    this.ready = ready;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
   submit(): void {
+    if (!this.ready) return; // the text stays; it can be sent once the server is up
     const text = this.input.value;
     const trimmed = text.trim();
     if (!trimmed && !this.attachments.length) return;
@@ -102,7 +114,7 @@ export class Composer {
           this.attachments.splice(index, 1);
           this.drawChips();
         });
-        return h("span", { class: "chip" }, `${a.path.split(/[\\/]/).pop()}${range}`, remove);
+        return h("span", { class: "chip", title: `${a.path}${range}` }, `${a.path.split(/[\\/]/).pop()}${range}`, remove);
       }),
     );
   }

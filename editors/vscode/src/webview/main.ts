@@ -1,8 +1,8 @@
 // The chat panel's script: applies host messages to the view model and draws it.
 
-import type { HostToPanel, PanelToHost } from "../shared/messages";
+import type { HostToPanel, PanelToHost, QueuedPrompt, ServerState } from "../shared/messages";
 import type { AgentInfo, ModelInfo } from "../shared/protocol";
-import { emptyState, loadSession, reduce, type ViewState } from "../shared/reducer";
+import { emptyState, isRunning, loadSession, reduce, type ViewState } from "../shared/reducer";
 import { Composer } from "./composer";
 import { h } from "./dom";
 import { errorText, renderHeader, renderRunStatus, renderTodos, TranscriptView } from "./render";
@@ -32,16 +32,23 @@ const agentPicker = byId<HTMLSelectElement>("agent-picker");
 const modelPicker = byId<HTMLSelectElement>("model-picker");
 const stop = byId<HTMLButtonElement>("stop");
 const sendButton = byId<HTMLButtonElement>("send");
+const queueSection = byId<HTMLElement>("queue");
+const mcpStatus = byId<HTMLElement>("mcp-status");
 
 let state: ViewState = emptyState();
 let notice: { level: "info" | "error"; message: string } | null = null;
 let searchCounter = 0;
+let serverState: ServerState = "starting";
+let queued: QueuedPrompt[] = [];
 const persisted: PersistedState = vscode.getState() ?? {};
 
 const view = new TranscriptView(transcript, {
-  openFile: (path) => post({ type: "openFile", path }),
+  openFile: (path, startLine, endLine) => post({ type: "openFile", path, startLine, endLine }),
   reply: (requestID, reply, message) => post({ type: "permissionReply", requestID, reply, ...(message ? { message } : {}) }),
   retry: () => post({ type: "retry" }),
+  redo: () => post({ type: "command", name: "redo" }),
+  copy: (text) => post({ type: "copy", text }),
+  insert: (text) => post({ type: "insert", text }),
 });
 
 const choice = () => ({
@@ -64,6 +71,14 @@ const composer = new Composer(byId("input"), byId("completions"), byId("attachme
 });
 
 stop.addEventListener("click", () => post({ type: "cancel" }));
+// Escape stops the run from anywhere in the panel (the composer's own Escape closes its
+// completion list first, and stops propagation there).
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && !e.defaultPrevented && isRunning(state)) {
+    e.preventDefault();
+    post({ type: "cancel" });
+  }
+});
 sendButton.addEventListener("click", () => composer.submit());
 for (const picker of [agentPicker, modelPicker]) {
   picker.addEventListener("change", () => {
@@ -97,6 +112,26 @@ function renderBanner(): void {
   banner.replaceChildren(...items);
 }
 
+function renderQueue(): void {
+  queueSection.hidden = queued.length === 0;
+  queueSection.replaceChildren(
+    ...queued.map((item, index) => {
+      const remove = h("button", { type: "button", class: "queued-remove", title: "Do not send" }, "×");
+      remove.addEventListener("click", () => post({ type: "unqueue", index }));
+      const files = item.attachments.length ? ` (+${item.attachments.length} file${item.attachments.length === 1 ? "" : "s"})` : "";
+      return h("div", { class: "queued" }, h("span", { class: "queued-label" }, "Queued"), h("span", { class: "queued-text" }, item.text + files), remove);
+    }),
+  );
+}
+
+function renderComposerState(): void {
+  const ready = serverState === "running";
+  composer.setReady(ready);
+  sendButton.disabled = !ready;
+  sendButton.title = ready ? (isRunning(state) ? "Queue this message until the run ends" : "Send (Enter)") : "The server is starting…";
+  sendButton.textContent = ready && isRunning(state) ? "Queue" : "Send";
+}
+
 let scheduled = false;
 function render(): void {
   scheduled = false;
@@ -108,6 +143,8 @@ function render(): void {
   renderTodos(state, todos);
   renderRunStatus(state, byId("run-status"), stop);
   renderBanner();
+  renderQueue();
+  renderComposerState();
   if (atBottom) transcript.scrollTop = transcript.scrollHeight;
 }
 
@@ -140,7 +177,15 @@ window.addEventListener("message", (e: MessageEvent<HostToPanel>) => {
     case "notice":
       notice = { level: message.level, message: message.message };
       break;
+    case "queue":
+      queued = message.items;
+      break;
+    case "mcp":
+      mcpStatus.textContent = message.summary ?? "";
+      mcpStatus.hidden = !message.summary;
+      return;
     case "server":
+      serverState = message.state;
       if (message.state === "starting") notice = { level: "info", message: "Starting the opencode server…" };
       else if (message.state === "stopped") notice = { level: "error", message: message.message ?? "The opencode server stopped." };
       else notice = null;

@@ -5,23 +5,56 @@ import { h } from "./dom";
 import { renderMarkdown } from "./markdown";
 
 export interface PartActions {
-  openFile(path: string): void;
+  openFile(path: string, startLine?: number, endLine?: number): void;
+  copy(text: string): void;
+  insert(text: string): void;
 }
 
-function markdownBlock(className: string, text: string): HTMLElement {
+/** Copy and Insert-at-cursor buttons on each code block of a rendered answer. */
+function decorateCodeBlocks(root: HTMLElement, actions: PartActions): void {
+  for (const pre of root.querySelectorAll("pre")) {
+    const code = pre.textContent ?? "";
+    const copy = h("button", { type: "button", class: "code-copy", title: "Copy" }, "Copy");
+    copy.addEventListener("click", () => {
+      actions.copy(code);
+      copy.textContent = "Copied";
+      setTimeout(() => (copy.textContent = "Copy"), 1500);
+    });
+    const insert = h("button", { type: "button", class: "code-insert", title: "Insert at the cursor in the editor" }, "Insert");
+    insert.addEventListener("click", () => actions.insert(code));
+    const block = h("div", { class: "code-block" }, h("div", { class: "code-actions" }, copy, insert));
+    pre.replaceWith(block);
+    block.append(pre);
+  }
+}
+
+function markdownBlock(className: string, text: string, actions?: PartActions): HTMLElement {
   const el = h("div", { class: `markdown ${className}` });
   // renderMarkdown escapes raw HTML in the text, so this is the model's markdown, not its HTML.
   el.innerHTML = renderMarkdown(text);
+  if (actions) decorateCodeBlocks(el, actions);
   return el;
 }
 
-function fileLabel(url: string, filename?: string): string {
-  if (filename) return filename;
+/** A file part's path and the line range of its URL (`?start=10&end=20`), if any. */
+export function fileTarget(url: string): { path: string; startLine?: number; endLine?: number } | null {
   try {
-    return decodeURIComponent(new URL(url).pathname);
+    const parsed = new URL(url);
+    if (parsed.protocol !== "file:") return null;
+    const start = Number(parsed.searchParams.get("start"));
+    const end = Number(parsed.searchParams.get("end"));
+    const path = decodeURIComponent(parsed.pathname);
+    return start > 0 ? { path, startLine: start, endLine: end >= start ? end : start } : { path };
   } catch {
-    return url;
+    return null;
   }
+}
+
+export function fileLabel(url: string, filename?: string): string {
+  const target = fileTarget(url);
+  const name = filename ?? target?.path ?? url;
+  if (!target?.startLine) return name;
+  return target.endLine && target.endLine !== target.startLine ? `${name}:${target.startLine}-${target.endLine}` : `${name}:${target.startLine}`;
 }
 
 /** The lines of a unified diff, each classed as added, removed, hunk header or context. */
@@ -68,8 +101,32 @@ function toolTitle(part: ToolPart): string {
   return typeof guess === "string" ? guess : "";
 }
 
+/**
+ * A call the server refused before running it: a tool that is denied (Restricted Mode) or unknown
+ * reaches the model through the "invalid" tool; it is shown under the tool's own name as refused.
+ */
+function refusedCard(part: ToolPart): HTMLElement {
+  const input = part.state.input;
+  const name = typeof input.tool === "string" ? input.tool : "tool";
+  const reason = typeof input.error === "string" ? input.error : "the call was refused";
+  return h(
+    "div",
+    { class: "tool tool-refused", "data-part-id": part.id, "data-status": "refused", "data-tool": name },
+    h(
+      "div",
+      { class: "tool-header" },
+      h("span", { class: "tool-icon" }, "⊘"),
+      h("span", { class: "tool-name" }, name),
+      h("span", { class: "tool-title" }, ""),
+      h("span", { class: "tool-status" }, "refused"),
+    ),
+    h("div", { class: "tool-error" }, reason),
+  );
+}
+
 export function toolCard(part: ToolPart, permission: PermissionRequest | undefined, permissionEl: HTMLElement | null): HTMLElement {
   const state = part.state;
+  if (part.tool === "invalid") return refusedCard(part);
   const card = h(
     "div",
     { class: `tool tool-${state.status}`, "data-part-id": part.id, "data-status": state.status, "data-tool": part.tool },
@@ -99,7 +156,7 @@ export function partView(part: Part, actions: PartActions): HTMLElement | null {
   switch (part.type) {
     case "text":
       if (part.synthetic || part.ignored) return null; // server-added context, not the user's words
-      return markdownBlock("text-part", part.text);
+      return markdownBlock("text-part", part.text, actions);
     case "reasoning": {
       const done = Boolean(part.time?.end);
       const details = h("details", { class: "reasoning", open: !done }, h("summary", {}, done ? "Thought" : "Thinking…"));
@@ -111,11 +168,9 @@ export function partView(part: Part, actions: PartActions): HTMLElement | null {
       const link = h("a", { class: "file-chip", href: "#", title: part.url }, `📄 ${label}`);
       link.addEventListener("click", (e) => {
         e.preventDefault();
-        try {
-          actions.openFile(decodeURIComponent(new URL(part.url).pathname));
-        } catch {
-          /* not a file: URL (a data URL attachment): nothing to open */
-        }
+        const target = fileTarget(part.url);
+        // Not a file: URL (a data URL attachment): nothing to open.
+        if (target) actions.openFile(target.path, target.startLine, target.endLine);
       });
       return link;
     }

@@ -2,13 +2,14 @@
 // its part object changed: a streamed delta redraws one part, not the transcript.
 
 import type { MessageError, Part, PermissionReply, PermissionRequest } from "../shared/protocol";
-import { isRunning, type MessageView, messageUsage, sessionUsage, type ViewState, visibleMessages } from "../shared/reducer";
+import { isRunning, type MessageView, messageUsage, revertedCount, sessionUsage, type ViewState, visibleMessages } from "../shared/reducer";
 import { formatCost, formatTokens, h } from "./dom";
-import { type PartActions, partView, toolCard } from "./parts";
+import { diffView, type PartActions, partView, toolCard } from "./parts";
 
 export interface ViewActions extends PartActions {
   reply(requestID: string, reply: PermissionReply, message?: string): void;
   retry(): void;
+  redo(): void;
 }
 
 interface Cached<T> {
@@ -20,14 +21,20 @@ export function errorText(error: MessageError): string {
   return error.data?.message ? `${error.name}: ${error.data.message}` : error.name;
 }
 
+/** What "Always" would allow from now on, in the server's own patterns. */
+export function alwaysScope(request: PermissionRequest): string {
+  const patterns = request.always && request.always.length ? request.always : request.patterns;
+  return `${request.permission}: ${patterns.join(", ")}`;
+}
+
 export function permissionView(request: PermissionRequest, actions: ViewActions): HTMLElement {
   const feedback = h("input", {
     class: "permission-feedback",
     type: "text",
     placeholder: "Optional: tell the agent why, or what to do instead",
   });
-  const button = (label: string, reply: PermissionReply, cls: string) => {
-    const el = h("button", { type: "button", class: `permission-${cls}`, "data-reply": reply }, label);
+  const button = (label: string, reply: PermissionReply, cls: string, title: string) => {
+    const el = h("button", { type: "button", class: `permission-${cls}`, "data-reply": reply, title }, label);
     el.addEventListener("click", () => {
       const message = reply === "reject" && feedback.value.trim() ? feedback.value.trim() : undefined;
       for (const b of box.querySelectorAll("button")) (b as HTMLButtonElement).disabled = true;
@@ -35,17 +42,21 @@ export function permissionView(request: PermissionRequest, actions: ViewActions)
     });
     return el;
   };
+  const diff = typeof request.metadata?.diff === "string" && request.metadata.diff.trim() ? request.metadata.diff : undefined;
+  const scope = alwaysScope(request);
   const box = h(
     "div",
     { class: "permission", "data-request-id": request.id },
     h("div", { class: "permission-title" }, `Permission required: ${request.permission}`),
     h("code", { class: "permission-patterns" }, request.patterns.join("\n")),
+    diff ? h("div", { class: "permission-diff" }, diffView(diff)) : null,
+    h("div", { class: "permission-always" }, "Always allows: ", h("code", {}, scope)),
     h(
       "div",
       { class: "permission-actions" },
-      button("Allow once", "once", "once"),
-      button("Always", "always", "always"),
-      button("Reject", "reject", "reject"),
+      button("Allow once", "once", "once", "Allow this call only"),
+      button("Always", "always", "always", `Allow from now on: ${scope}`),
+      button("Reject", "reject", "reject", "Refuse; the note below goes to the agent"),
     ),
     feedback,
   );
@@ -105,7 +116,7 @@ export class TranscriptView {
     const info = message.info;
     if (info?.role === "assistant" && info.error) {
       const aborted = info.error.name === "MessageAbortedError";
-      const box = h("div", { class: aborted ? "message-aborted" : "message-error" }, aborted ? "Interrupted" : errorText(info.error));
+      const box = h("div", { class: aborted ? "message-aborted" : "message-error" }, aborted ? "Canceled" : errorText(info.error));
       if (!aborted) {
         const retry = h("button", { type: "button", class: "retry" }, "Retry");
         retry.addEventListener("click", () => this.actions.retry());
@@ -126,13 +137,33 @@ export class TranscriptView {
     const asks = new Map<string, PermissionRequest>();
     for (const request of state.permissions) if (request.tool) asks.set(request.tool.callID, request);
     const messages = visibleMessages(state);
-    replaceChildren(this.root, messages.map((m) => this.messageEl(m, asks)));
+    const elements = messages.map((m) => this.messageEl(m, asks));
+    const reverted = revertedCount(state);
+    if (reverted) elements.push(this.revertMarker(reverted));
+    replaceChildren(this.root, elements);
     const live = new Set(messages.flatMap((m) => m.parts.map((p) => p.id)));
     for (const id of this.partCache.keys()) if (!live.has(id)) this.partCache.delete(id);
     const liveMessages = new Set(messages.map((m) => m.id));
     for (const id of this.messageEls.keys()) if (!liveMessages.has(id)) this.messageEls.delete(id);
     const pending = new Set(state.permissions.map((p) => p.id));
     for (const id of this.permissionCache.keys()) if (!pending.has(id)) this.permissionCache.delete(id);
+  }
+
+  private marker: { count: number; el: HTMLElement } | undefined;
+
+  /** After /undo: how much is hidden, and a Redo button that restores it. */
+  private revertMarker(count: number): HTMLElement {
+    if (this.marker?.count === count) return this.marker.el;
+    const redo = h("button", { type: "button", class: "redo" }, "Redo");
+    redo.addEventListener("click", () => this.actions.redo());
+    const el = h(
+      "div",
+      { class: "revert-marker" },
+      h("span", {}, `${count} message${count === 1 ? "" : "s"} reverted — Redo (or /redo) restores them and their file changes`),
+      redo,
+    );
+    this.marker = { count, el };
+    return el;
   }
 
   /** Asks whose tool call is not on screen (e.g. from a subtask session) go in their own section. */
