@@ -1,4 +1,5 @@
-"""Command line: serve the LSP over stdio or TCP, or run a prompt headless."""
+"""Command line: serve the LSP over stdio or TCP, serve ACP, run a prompt headless, or manage
+sessions (the session commands live in ``opencode_lsp.subcommands``)."""
 
 from __future__ import annotations
 
@@ -60,8 +61,15 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """Bad input: one line on stderr naming the command and the problem, exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="opencode-lsp", description="OpenCode's agent core as a language server")
+    parser = OneLineErrors(prog="opencode-lsp", description="OpenCode's agent core as a language server")
     parser.add_argument("--version", action="version", version=f"opencode-lsp {__version__}")
     parser.add_argument("--stdio", action="store_true", help="serve over stdio (default)")
     parser.add_argument("--tcp", action="store_true", help="serve over TCP")
@@ -69,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=2087)
     parser.add_argument("--log-file", default=os.environ.get("OPENCODE_LSP_LOG_FILE"))
     parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineErrors)
     run = sub.add_parser("run", help="run a prompt on the current directory and print the answer")
     run.add_argument("message", nargs="+")
     run.add_argument("-m", "--model")
@@ -78,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-c", "--continue", dest="continue_", action="store_true")
     run.add_argument("--format", choices=("default", "json"), default="default")
     sub.add_parser("serve", help="serve the language server (same as no command)")
+    sub.add_parser("acp", help="serve the Agent Client Protocol on stdio (Zed, CodeCompanion, ...)",
+                   description="Serve OpenCode's agent over the Agent Client Protocol (v1) on stdin/stdout. "
+                               "Logs go to stderr or --log-file.")
+    from .subcommands import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -88,4 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         from .headless import run_headless
 
         return run_headless(args)
+    if args.command == "acp":
+        from .acp.server import run_acp
+
+        return run_acp()
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        from .subcommands import run
+
+        return run(handler, args)
     return _serve(args)

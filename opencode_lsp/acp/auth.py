@@ -1,0 +1,45 @@
+"""Is the provider's API key there? ACP's ``auth_required`` names the variable when it is not."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from acp import RequestError
+
+log = logging.getLogger(__name__)
+
+AUTH_REQUIRED = -32000
+
+
+def missing_key_variables(app: Any, provider_id: str, model_id: str) -> list[str]:
+    """The environment variables litellm wants for this model and does not find (none when a key
+    is configured, the provider is an OpenAI-compatible endpoint, or litellm cannot tell)."""
+    from ..providers import runtime
+    from ..providers.settings import route_for
+
+    provider = app.provider
+    settings = getattr(provider, "settings", {}).get(provider_id)
+    try:
+        known = provider._known_providers()
+        route = route_for(provider_id, model_id, settings, known)
+    except Exception:
+        return []
+    if route.litellm_model is None or route.api_key or route.openai_compatible:
+        return []
+    try:
+        found = runtime.litellm().validate_environment(model=route.litellm_model)
+    except Exception:  # litellm could not say; the model call reports any real problem
+        log.debug("validate_environment failed for %s", route.litellm_model, exc_info=True)
+        return []
+    if found.get("keys_in_environment"):
+        return []
+    return [str(k) for k in found.get("missing_keys") or []]
+
+
+def auth_required(provider_id: str, variables: list[str]) -> RequestError:
+    names = " or ".join(variables) if variables else "the provider's API key variable"
+    message = (f"Authentication required: no API key for provider {provider_id!r}. Set {names} in the "
+               f"environment the editor starts opencode-lsp with, or apiKey under provider.{provider_id} "
+               f"in opencode.json.")
+    return RequestError(AUTH_REQUIRED, message, {"providerID": provider_id, "variables": variables})

@@ -1,0 +1,29 @@
+"""Run the ACP agent on stdin/stdout until the client closes stdin."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from acp import run_agent
+
+from .agent import OpencodeAgent
+
+log = logging.getLogger(__name__)
+
+
+async def serve() -> None:
+    agent = OpencodeAgent()
+    try:
+        # fork and resume are still "unstable" in the SDK's routing; this agent implements them.
+        await run_agent(agent, use_unstable_protocol=True)
+    finally:
+        await agent.shutdown()
+
+
+def run_acp() -> int:
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        return 130
+    return 0
