@@ -80,9 +80,28 @@ def test_context_aware_matcher():
     assert only("context_aware", content, "begin\n  x\n  y\n  z\nend") == []
 
 
-def test_trailing_newline_of_old_string_is_not_doubled():
+def test_trailing_newline_of_a_line_match_is_kept_as_opencode_does():
+    # The line-trimmed match is the line without its newline, so newString's newline is added
+    # to the file's own (OpenCode 1.18.33 gives the same result: fixture case table-043).
     new, how = matchers.replace("a\n  b  \nc\n", "b\n", "B\n")
-    assert new == "a\nB\nc\n" and how == "line_trimmed"
+    assert new == "a\nB\n\nc\n" and how == "line_trimmed"
+
+
+def test_block_anchor_refuses_an_unrelated_middle_and_a_far_larger_block():
+    with pytest.raises(matchers.NotFound):
+        matchers.replace("function foo() {\n  deleteEverything()\n}", "function foo() {\n  const x = 1\n}", "X")
+    function = "def f(a):\n" + "".join(f"    step{k}(a)\n" for k in range(10)) + "end\n"
+    with pytest.raises(matchers.NotFound):
+        matchers.replace(function, "def f(a):\n    step0(a)\nend", "def f(a): pass")
+
+
+def test_span_much_larger_than_old_string_is_refused():
+    # whitespace-normalised: two lines of oldString match one window, the trimmed text is huge
+    big = "x = " + "1 + " * 300 + "1"
+    assert matchers.span_too_large("a\n" + big + "\nb", "a\nx\nb")
+    assert not matchers.span_too_large("a\nb\nc", "a\nb\nc")
+    with pytest.raises(matchers.SpanTooLarge):
+        matchers.replace("a" + " " * 600 + "\nb\n", "a\nb", "X")
 
 
 def test_errors_not_found_and_ambiguous():
@@ -120,7 +139,7 @@ async def test_edit_keeps_crlf_and_bom(root, ctx):
 async def test_edit_replace_all(root, ctx):
     f = root / "r.py"
     f.write_text("foo(1)\nfoo(2)\nbar(foo)\n")
-    with pytest.raises(ToolError, match="several times.*replaceAll"):
+    with pytest.raises(ToolError, match="more than one place.*replaceAll"):
         await edit.execute({"filePath": "r.py", "oldString": "foo", "newString": "baz"}, ctx)
     assert f.read_text() == "foo(1)\nfoo(2)\nbar(foo)\n"
     await edit.execute({"filePath": "r.py", "oldString": "foo", "newString": "baz", "replaceAll": True}, ctx)
@@ -130,11 +149,11 @@ async def test_edit_replace_all(root, ctx):
 async def test_edit_errors(root, ctx, rec):
     f = root / "e.py"
     f.write_text("x = 1\n")
-    with pytest.raises(ToolError, match="identical"):
+    with pytest.raises(ToolError, match="are the same"):
         await edit.execute({"filePath": "e.py", "oldString": "x", "newString": "x"}, ctx)
-    with pytest.raises(ToolError, match="not found"):
+    with pytest.raises(ToolError, match="Could not find oldString"):
         await edit.execute({"filePath": "e.py", "oldString": "nothing like it", "newString": "y"}, ctx)
-    with pytest.raises(ToolError, match="File not found"):
+    with pytest.raises(ToolError, match="File .*missing.py not found"):
         await edit.execute({"filePath": "missing.py", "oldString": "a", "newString": "b"}, ctx)
     assert rec.of("edit") == []  # nothing asked for edits that cannot apply
     assert f.read_text() == "x = 1\n"
@@ -143,7 +162,16 @@ async def test_edit_errors(root, ctx, rec):
 async def test_empty_old_string_creates_file(root, ctx):
     result = await edit.execute({"filePath": "new/dir/n.txt", "oldString": "", "newString": "hello\n"}, ctx)
     assert (root / "new" / "dir" / "n.txt").read_text() == "hello\n"
-    assert "Created" in result.output and result.metadata["filediff"]["additions"] == 1
+    assert "applied" in result.output and result.metadata["filediff"]["additions"] == 1
+
+
+async def test_empty_old_string_on_an_existing_file_is_refused(root, ctx, rec):
+    for content in ("keep me\n", ""):
+        (root / "k.txt").write_text(content)
+        with pytest.raises(ToolError, match="already exists"):
+            await edit.execute({"filePath": "k.txt", "oldString": "", "newString": "replaced"}, ctx)
+        assert (root / "k.txt").read_text() == content
+    assert rec.of("edit") == []
 
 
 async def test_edit_outside_workspace_asks_external_directory(root, tmp_path, ctx, rec):

@@ -20,7 +20,8 @@ Replace text in a file: oldString is found in the file and replaced with newStri
   include more surrounding lines to make it unique, or set replaceAll to true to change every
   occurrence (handy for renaming a variable across the file).
 - newString must differ from oldString.
-- An empty oldString creates the file with newString as its content (or replaces all of it).
+- An empty oldString creates a new file with newString as its content; it is refused when the
+  file already exists (use write to replace a whole file).
 - Line endings (CRLF) and a UTF-8 byte order mark in the file are kept.
 - Prefer editing existing files to writing new ones; make several small edits rather than one
   huge one, and do not add emojis or commentary the user did not ask for.
@@ -36,6 +37,43 @@ def split_encoding(text: str) -> tuple[str, bool, bool]:
     if crlf:
         text = text.replace("\r\n", "\n")
     return text, bom, crlf
+
+
+def _split_bom(text: str) -> tuple[str, bool]:
+    return (text[1:], True) if text.startswith(BOM) else (text, False)
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def _with_eol(text: str, eol: str) -> str:
+    text = _lf(text)
+    return text if eol == "\n" else text.replace("\n", eol)
+
+
+NO_CHANGE = "Nothing to change: oldString and newString are the same."
+EMPTY_OLD = (
+    "oldString is empty but the file already exists. Give the exact text to replace, or use the "
+    "write tool if you really mean to replace the whole file."
+)
+# What the model reads when the edit cannot be made (kinds from matchers.MatchError).
+MATCH_ERRORS = {
+    "not_found": (
+        "Could not find oldString in the file. It has to match the file's text exactly: "
+        "whitespace, indentation and line endings included. Read the file again and copy it."
+    ),
+    "multiple": (
+        "oldString matches more than one place in the file. Add surrounding lines so it matches "
+        "only the place you mean, or set replaceAll to true to change every occurrence."
+    ),
+    "span_too_large": (
+        "Refused: the text that loosely matched oldString is much larger than oldString, so the "
+        "replacement could drop code. Read the file again and give the exact, complete oldString."
+    ),
+    "empty_old": EMPTY_OLD,
+    "no_change": NO_CHANGE,
+}
 
 
 def join_encoding(text: str, bom: bool, crlf: bool) -> str:
@@ -67,48 +105,43 @@ class EditTool:
         if not isinstance(old, str) or not isinstance(new, str):
             raise ToolError("oldString and newString must be strings.")
         if old == new:
-            raise ToolError("No change to make: oldString and newString are identical.")
+            raise ToolError(NO_CHANGE)
         path = ctx.workspace.resolve(raw)
         await ensure_inside(ctx, path)
         title = relative_title(ctx, path)
-        if await ctx.workspace.is_dir(path):
-            raise ToolError(f"{path} is a directory, not a file.")
         exists = await ctx.workspace.exists(path)
 
         if old == "":
-            original = await ctx.workspace.read_text(path) if exists else ""
-            body, bom, crlf = split_encoding(original)
-            after_body = new.replace("\r\n", "\n")
+            # Creating a file is fine; silently overwriting one that exists is not (use write).
+            if exists:
+                raise ToolError(EMPTY_OLD)
+            body, bom = _split_bom(new)
+            before_lf, after_lf = "", body
+            after = body
         else:
             if not exists:
-                raise ToolError(f"File not found: {path}")
-            original = await ctx.workspace.read_text(path)
-            body, bom, crlf = split_encoding(original)
+                raise ToolError(f"File {path} not found")
+            if await ctx.workspace.is_dir(path):
+                raise ToolError(f"Path is a directory, not a file: {path}")
+            body, bom = _split_bom(await ctx.workspace.read_text(path))
+            # oldString/newString take the file's line endings (so a CRLF file matches LF input).
+            eol = "\r\n" if "\r\n" in body else "\n"
             try:
-                after_body, _ = matchers.replace(
-                    body, old.replace("\r\n", "\n"), new.replace("\r\n", "\n"), bool(args.get("replaceAll"))
+                replaced, _ = matchers.replace(
+                    body, _with_eol(old, eol), _with_eol(new, eol), args.get("replaceAll") is True
                 )
-            except matchers.Ambiguous:
-                raise ToolError(
-                    "oldString was found several times in the file. Add more surrounding lines to "
-                    "oldString so it matches only the place you mean, or set replaceAll to true to "
-                    "change every occurrence."
-                ) from None
-            except matchers.NotFound:
-                raise ToolError(
-                    "oldString was not found in the file. It has to match the file's text, "
-                    "including indentation and whitespace; read the file again and copy the text "
-                    "exactly (without the line-number prefixes)."
-                ) from None
+            except matchers.MatchError as error:
+                raise ToolError(MATCH_ERRORS[error.kind]) from None
+            after, new_bom = _split_bom(replaced)
+            bom = bom or new_bom
+            before_lf, after_lf = _lf(body), _lf(after)
 
-        diff = unified_diff(str(path), body, after_body)
+        diff = unified_diff(str(path), before_lf, after_lf)
         await ctx.ask("edit", [title], always=["*"], metadata={"filepath": str(path), "diff": diff})
-        await ctx.workspace.write_text(path, join_encoding(after_body, bom, crlf))
-        output = "Edit applied successfully." if exists else f"Created {path}."
+        await ctx.workspace.write_text(path, (BOM if bom else "") + after)
         return ToolResult(
-            title=title, output=output,
-            metadata={"diff": diff, "filediff": file_diff(str(path), body, after_body)},
+            title=title, output="Edit applied successfully.",
+            metadata={"diff": diff, "filediff": file_diff(str(path), before_lf, after_lf)},
         )
-
 
 tool = EditTool()

@@ -1,9 +1,13 @@
 """Find the text a model meant by ``oldString``, from exact to progressively looser matches.
 
 Models often get whitespace, indentation or escaping slightly wrong. Each matcher below yields
-candidate substrings that really occur in the file; ``replace`` tries the matchers in order and
-uses the first candidate that occurs exactly once (or every occurrence with ``replace_all``).
-Looser matchers are tried only when the stricter ones found nothing usable.
+candidate substrings; ``replace`` tries the matchers in order and takes the first candidate that
+occurs in the file exactly once (or every occurrence with ``replace_all``). The chain, its
+thresholds and its refusals follow OpenCode 1.18.33 decision for decision, so an edit one of them
+accepts the other accepts with the same result (tests/tools/test_edit_differential.py checks this
+against OpenCode's recorded results). Two places need care to agree with a JavaScript engine:
+"whitespace" is ECMAScript's set (``\\s`` and ``trim``), and lengths and edit distances count
+UTF-16 code units.
 """
 
 from __future__ import annotations
@@ -11,62 +15,93 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
+from rapidfuzz.distance import Levenshtein
+
 Matcher = Callable[[str, str], Iterator[str]]
 
+# ECMAScript WhiteSpace + LineTerminator: what String.prototype.trim and /\s/ remove/match.
+JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009" \
+           "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_SPACE_CLASS = "[" + re.escape(JS_SPACE) + "]"
+_SPACE_RUN = re.compile(_SPACE_CLASS + "+")
+_LEADING_SPACE = re.compile("^" + _SPACE_CLASS + "*")
 
-class NotFound(Exception):
-    pass
+# A lone block-anchor candidate, or the best of several, needs this mean middle-line similarity.
+BLOCK_ANCHOR_THRESHOLD = 0.65
+# Context-aware matching wants at least this share of non-blank middle lines identical.
+CONTEXT_AGREEMENT = 0.5
 
 
-class Ambiguous(Exception):
-    pass
+class MatchError(Exception):
+    """The edit cannot be made; ``kind`` says why (the differential tests compare kinds)."""
+
+    kind = "error"
+
+
+class NotFound(MatchError):
+    kind = "not_found"
+
+
+class Ambiguous(MatchError):
+    kind = "multiple"
+
+
+class SpanTooLarge(MatchError):
+    """A loose matcher found a block much larger than oldString: replacing it would lose code."""
+
+    kind = "span_too_large"
+
+
+class EmptyOld(MatchError):
+    kind = "empty_old"
+
+
+class NoChange(MatchError):
+    kind = "no_change"
+
+
+def js_trim(text: str) -> str:
+    return text.strip(JS_SPACE)
+
+
+def utf16_units(text: str) -> str | list[int]:
+    """``text`` as JavaScript indexes it: unchanged when all of it is in the BMP."""
+    if text.isascii() or all(ord(ch) < 0x10000 for ch in text):
+        return text
+    data = text.encode("utf-16-le", "surrogatepass")
+    return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
+
+
+def utf16_len(text: str) -> int:
+    return len(utf16_units(text))
 
 
 def levenshtein(a: str, b: str) -> int:
-    if a == b:
-        return 0
-    if not a or not b:
-        return max(len(a), len(b))
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    if a == "" or b == "":
+        return max(utf16_len(a), utf16_len(b))
+    return Levenshtein.distance(utf16_units(a), utf16_units(b))
 
 
-def _similarity(a: str, b: str) -> float:
-    longest = max(len(a), len(b))
-    return 1.0 if longest == 0 else 1.0 - levenshtein(a, b) / longest
+def _line_similarity(found: str, wanted: str) -> float | None:
+    """1 - distance / longer length of the trimmed lines; None when both are blank."""
+    found, wanted = js_trim(found), js_trim(wanted)
+    longest = max(utf16_len(found), utf16_len(wanted))
+    if longest == 0:
+        return None
+    return 1 - levenshtein(found, wanted) / longest
 
 
-def _find_lines(find: str) -> list[str]:
-    lines = find.split("\n")
+def _block_text(content: str, lines: list[str], start: int, end: int) -> str:
+    """Lines ``start``..``end`` (inclusive) of ``content`` as they are written, without the final newline."""
+    offset = sum(len(line) + 1 for line in lines[:start])
+    length = sum(len(line) for line in lines[start:end + 1]) + (end - start)
+    return content[offset:offset + length]
+
+
+def _without_trailing_empty(lines: list[str]) -> list[str]:
     if lines and lines[-1] == "":
-        lines.pop()  # a trailing newline in oldString should not demand an empty line
+        lines = lines[:-1]  # a trailing newline in oldString should not demand an empty line
     return lines
-
-
-def _line_offsets(lines: list[str]) -> list[int]:
-    offsets, pos = [], 0
-    for line in lines:
-        offsets.append(pos)
-        pos += len(line) + 1
-    return offsets
-
-
-def _block(content: str, lines: list[str], offsets: list[int], start: int, count: int) -> str:
-    """The original text of ``count`` lines from ``start``, without the final newline."""
-    end_line = start + count - 1
-    return content[offsets[start]: offsets[end_line] + len(lines[end_line])]
-
-
-def _windows(content: str, size: int) -> Iterator[tuple[int, list[str], str]]:
-    lines = content.split("\n")
-    offsets = _line_offsets(lines)
-    for start in range(0, len(lines) - size + 1):
-        yield start, lines[start:start + size], _block(content, lines, offsets, start, size)
 
 
 def exact(content: str, find: str) -> Iterator[str]:
@@ -74,133 +109,195 @@ def exact(content: str, find: str) -> Iterator[str]:
 
 
 def line_trimmed(content: str, find: str) -> Iterator[str]:
-    wanted = [line.strip() for line in _find_lines(find)]
-    if not wanted:
-        return
-    for _, window, text in _windows(content, len(wanted)):
-        if [line.strip() for line in window] == wanted:
-            yield text
+    lines = content.split("\n")
+    wanted = [js_trim(line) for line in _without_trailing_empty(find.split("\n"))]
+    for start in range(0, len(lines) - len(wanted) + 1):
+        if all(js_trim(lines[start + k]) == wanted[k] for k in range(len(wanted))):
+            yield _block_text(content, lines, start, start + len(wanted) - 1)
+
+
+def _anchored_blocks(lines: list[str], wanted: list[str]) -> list[tuple[int, int]]:
+    """(start, end) blocks whose first/last lines match oldString's and whose size is close to it.
+
+    For each start line only the nearest matching end line counts."""
+    first, last = js_trim(wanted[0]), js_trim(wanted[-1])
+    slack = max(1, len(wanted) // 4)
+    blocks = []
+    for start, line in enumerate(lines):
+        if js_trim(line) != first:
+            continue
+        for end in range(start + 2, len(lines)):
+            if js_trim(lines[end]) == last:
+                if abs((end - start + 1) - len(wanted)) <= slack:
+                    blocks.append((start, end))
+                break
+    return blocks
+
+
+def _middle_pairs(lines: list[str], wanted: list[str], start: int, end: int) -> Iterator[tuple[str, str]]:
+    size = end - start + 1
+    for k in range(1, min(len(wanted) - 1, size - 1)):
+        yield lines[start + k], wanted[k]
 
 
 def block_anchor(content: str, find: str) -> Iterator[str]:
-    """First and last lines pin the block; the middle only has to look alike (edit distance)."""
-    wanted = _find_lines(find)
-    if len(wanted) < 3:
+    """First and last lines pin the block; the middle lines have to be similar enough."""
+    if len(find.split("\n")) < 3:
         return
-    first, last = wanted[0].strip(), wanted[-1].strip()
+    wanted = _without_trailing_empty(find.split("\n"))
     lines = content.split("\n")
-    offsets = _line_offsets(lines)
-    candidates: list[tuple[int, int]] = []
-    for i, line in enumerate(lines):
-        if line.strip() != first:
-            continue
-        for j in range(i + 2, len(lines)):
-            if lines[j].strip() == last:
-                candidates.append((i, j))
-                break
-    if not candidates:
+    blocks = _anchored_blocks(lines, wanted)
+    if not blocks:
         return
-
-    def score(i: int, j: int) -> float:
-        middle_wanted = wanted[1:-1]
-        middle_found = lines[i + 1:j]
-        pairs = min(len(middle_wanted), len(middle_found))
-        if pairs == 0:
-            return 1.0
-        return sum(_similarity(middle_found[k].strip(), middle_wanted[k].strip()) for k in range(pairs)) / pairs
-
-    # One candidate only needs to look vaguely alike; several must clearly pick a winner.
-    threshold = 0.0 if len(candidates) == 1 else 0.3
-    best = max(candidates, key=lambda c: score(*c))
-    if score(*best) >= threshold:
-        yield _block(content, lines, offsets, best[0], best[1] - best[0] + 1)
+    if len(blocks) == 1:
+        start, end = blocks[0]
+        pairs = min(len(wanted) - 2, end - start - 1)
+        score = 0.0
+        if pairs > 0:
+            for found, want in _middle_pairs(lines, wanted, start, end):
+                similarity = _line_similarity(found, want)
+                if similarity is None:
+                    continue
+                score += similarity / pairs
+                if score >= BLOCK_ANCHOR_THRESHOLD:
+                    break  # enough evidence; the remaining lines need not be compared
+        else:
+            score = 1.0
+        if score >= BLOCK_ANCHOR_THRESHOLD:
+            yield _block_text(content, lines, start, end)
+        return
+    best, best_score = None, -1.0
+    for start, end in blocks:
+        pairs = min(len(wanted) - 2, end - start - 1)
+        if pairs > 0:
+            total = 0.0
+            for found, want in _middle_pairs(lines, wanted, start, end):
+                similarity = _line_similarity(found, want)
+                if similarity is not None:
+                    total += similarity
+            score = total / pairs
+        else:
+            score = 1.0
+        if score > best_score:
+            best, best_score = (start, end), score
+    if best is not None and best_score >= BLOCK_ANCHOR_THRESHOLD:
+        yield _block_text(content, lines, *best)
 
 
 def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return js_trim(_SPACE_RUN.sub(" ", text))
 
 
 def whitespace_normalized(content: str, find: str) -> Iterator[str]:
     wanted = _collapse(find)
-    if not wanted:
-        return
-    find_lines = _find_lines(find)
-    if len(find_lines) <= 1:
-        words = wanted.split(" ")
-        pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
-        for line in content.split("\n"):
-            if _collapse(line) == wanted:
-                yield line
-            else:
-                match = pattern.search(line)
-                if match:
-                    yield match.group(0)
-        return
-    for _, window, text in _windows(content, len(find_lines)):
-        if _collapse("\n".join(window)) == wanted:
-            yield text
+    lines = content.split("\n")
+    for line in lines:
+        collapsed = _collapse(line)
+        if collapsed == wanted:
+            yield line
+        elif wanted in collapsed:
+            words = _SPACE_RUN.split(js_trim(find))
+            pattern = re.compile((_SPACE_CLASS + "+").join(re.escape(word) for word in words))
+            match = pattern.search(line)
+            if match:
+                yield match.group(0)
+    find_lines = find.split("\n")
+    if len(find_lines) > 1:
+        for start in range(0, len(lines) - len(find_lines) + 1):
+            window = "\n".join(lines[start:start + len(find_lines)])
+            if _collapse(window) == wanted:
+                yield window
 
 
-def _dedent(lines: list[str]) -> list[str]:
-    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
-    cut = min(indents) if indents else 0
-    return [line[cut:] if line.strip() else "" for line in lines]
+def _dedent(text: str) -> str:
+    lines = text.split("\n")
+    filled = [line for line in lines if js_trim(line)]
+    if not filled:
+        return text
+    cut = min(len(_LEADING_SPACE.match(line).group(0)) for line in filled)
+    return "\n".join(line[cut:] if js_trim(line) else line for line in lines)
 
 
 def indentation_flexible(content: str, find: str) -> Iterator[str]:
-    wanted = _dedent(_find_lines(find))
-    if not wanted:
-        return
-    for _, window, text in _windows(content, len(wanted)):
+    wanted = _dedent(find)
+    lines = content.split("\n")
+    size = len(find.split("\n"))
+    for start in range(0, len(lines) - size + 1):
+        window = "\n".join(lines[start:start + size])
         if _dedent(window) == wanted:
-            yield text
+            yield window
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "'": "'", '"': '"', "`": "`", "\\": "\\", "$": "$", "\n": "\n"}
+_ESCAPE = re.compile(r"\\([ntr'\"`\\\n$])")
+_ESCAPED = {"n": "\n", "t": "\t", "r": "\r"}
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\([ntr'\"`\\$\n])", lambda m: _ESCAPES[m.group(1)], text)
+    return _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), text)
 
 
 def escape_normalized(content: str, find: str) -> Iterator[str]:
     plain = _unescape(find)
-    if plain != find and plain in content:
+    if plain in content:
         yield plain
-    size = len(_find_lines(plain))
-    if size == 0:
-        return
-    for _, window, text in _windows(content, size):
-        if _unescape("\n".join(window)) == plain.rstrip("\n"):
-            yield text
+    lines = content.split("\n")
+    size = len(plain.split("\n"))
+    for start in range(0, len(lines) - size + 1):
+        window = "\n".join(lines[start:start + size])
+        if _unescape(window) == plain:
+            yield window
 
 
 def trimmed_boundary(content: str, find: str) -> Iterator[str]:
-    trimmed = find.strip()
-    if not trimmed or trimmed == find:
+    trimmed = js_trim(find)
+    if trimmed == find:
         return
     if trimmed in content:
         yield trimmed
-    size = len(_find_lines(trimmed))
-    for _, window, text in _windows(content, size):
-        if "\n".join(window).strip() == trimmed:
-            yield text
+    lines = content.split("\n")
+    size = len(find.split("\n"))
+    for start in range(0, len(lines) - size + 1):
+        window = "\n".join(lines[start:start + size])
+        if js_trim(window) == trimmed:
+            yield window
 
 
 def context_aware(content: str, find: str) -> Iterator[str]:
-    """Same-sized block between matching first/last lines where most middle lines agree."""
-    wanted = _find_lines(find)
+    """A block of oldString's size between matching first/last lines where half the middle agrees."""
+    wanted = find.split("\n")
     if len(wanted) < 3:
         return
-    first, last = wanted[0].strip(), wanted[-1].strip()
-    for _, window, text in _windows(content, len(wanted)):
-        if window[0].strip() != first or window[-1].strip() != last:
+    wanted = _without_trailing_empty(wanted)
+    lines = content.split("\n")
+    first, last = js_trim(wanted[0]), js_trim(wanted[-1])
+    for start, line in enumerate(lines):
+        if js_trim(line) != first:
             continue
-        pairs = [(a.strip(), b.strip()) for a, b in zip(window[1:-1], wanted[1:-1]) if a.strip() or b.strip()]
-        agree = sum(1 for a, b in pairs if a == b)
-        if not pairs or agree / len(pairs) >= 0.5:
-            yield text
+        for end in range(start + 2, len(lines)):
+            if js_trim(lines[end]) != last:
+                continue
+            block = lines[start:end + 1]
+            if len(block) == len(wanted):
+                compared = agreed = 0
+                for found, want in zip(block[1:-1], wanted[1:-1]):
+                    found, want = js_trim(found), js_trim(want)
+                    if found or want:
+                        compared += 1
+                        agreed += found == want
+                if compared == 0 or agreed / compared >= CONTEXT_AGREEMENT:
+                    yield "\n".join(block)
+            break
+
+
+def every_occurrence(content: str, find: str) -> Iterator[str]:
+    """Each exact occurrence; with replace_all they are all replaced, otherwise it is ambiguous."""
+    position = 0
+    while find:
+        index = content.find(find, position)
+        if index == -1:
             return
+        yield find
+        position = index + len(find)
 
 
 MATCHERS: list[tuple[str, Matcher]] = [
@@ -212,32 +309,44 @@ MATCHERS: list[tuple[str, Matcher]] = [
     ("escape_normalized", escape_normalized),
     ("trimmed_boundary", trimmed_boundary),
     ("context_aware", context_aware),
+    ("every_occurrence", every_occurrence),
 ]
 
 
-def replace(content: str, old: str, new: str, replace_all: bool = False) -> tuple[str, str]:
-    """Return ``(new content, name of the matcher that found it)``.
+def span_too_large(candidate: str, old: str) -> bool:
+    """A loosely matched block far longer than oldString (in lines, or in characters when
+    oldString spans several lines) is refused rather than silently replaced."""
+    old_lines = len(old.split("\n"))
+    if len(candidate.split("\n")) >= max(old_lines + 3, old_lines * 2):
+        return True
+    if old_lines == 1:
+        return False
+    old_size = utf16_len(js_trim(old))
+    return utf16_len(js_trim(candidate)) > max(old_size + 500, old_size * 4)
 
-    Raises ``NotFound`` when no matcher finds ``old`` and ``Ambiguous`` when the only matches
-    occur more than once (and ``replace_all`` is off)."""
-    ambiguous = False
+
+def replace(content: str, old: str, new: str, replace_all: bool = False) -> tuple[str, str]:
+    """Return ``(new content, name of the matcher that found it)``; raise a ``MatchError``.
+
+    ``content``, ``old`` and ``new`` must already use the same line endings."""
+    if old == new:
+        raise NoChange()
+    if old == "":
+        raise EmptyOld()
+    found_any = False
     for name, matcher in MATCHERS:
         for candidate in matcher(content, old):
-            if not candidate:
-                continue
-            if old.endswith("\n") and not candidate.endswith("\n") and candidate + "\n" in content:
-                # Line-based matchers return whole lines without their newline; keep the
-                # model's trailing newline paired with the file's so none is doubled.
-                candidate += "\n"
             index = content.find(candidate)
             if index == -1:
                 continue
+            found_any = True
+            if span_too_large(candidate, old):
+                raise SpanTooLarge()
             if replace_all:
                 return content.replace(candidate, new), name
             if content.rfind(candidate) != index:
-                ambiguous = True
                 continue
             return content[:index] + new + content[index + len(candidate):], name
-    if ambiguous:
+    if found_any:
         raise Ambiguous()
     raise NotFound()
