@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 
 from acp import run_agent
 
@@ -26,4 +28,10 @@ def run_acp() -> int:
         asyncio.run(serve())
     except KeyboardInterrupt:
         return 130
-    return 0
+    # Everything is flushed (the stores in shutdown, the streams here). Tearing down the
+    # interpreter with litellm loaded takes seconds of garbage collection an editor would wait
+    # on when it closes the agent, so leave at once.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
