@@ -116,7 +116,11 @@ class SessionManager:
     ) -> list[Session]:
         needle = search.lower() if search else None
         picked: list[dict[str, Any]] = []
-        for record in self.store.list_sessions():
+        wanted = max(limit, 0)
+        # Newest first from the store, stopping at a full page: the page costs the page.
+        for record in self.store.recent_sessions():
+            if len(picked) >= wanted:
+                break
             if directory is not None and record.get("directory") != directory:
                 continue
             if roots and record.get("parentID"):
@@ -130,9 +134,7 @@ class SessionManager:
             if needle and needle not in str(record.get("title", "")).lower():
                 continue
             picked.append(record)
-        # Newest update first; on a tie the newer session (smaller descending id) first.
-        picked.sort(key=lambda r: (-r["time"]["updated"], r["id"]))
-        return [Session.model_validate(r) for r in picked[: max(limit, 0)]]
+        return [Session.model_validate(r) for r in picked]
 
     def children(self, session_id: str) -> list[Session]:
         self.get(session_id)
@@ -212,13 +214,11 @@ class SessionManager:
     def messages(self, session_id: str, *, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
         """Raw ``{info, parts}`` records, oldest first (validated when they were written)."""
         self.get(session_id)
-        entries = self.store.list_messages(session_id)
+        # Only the page is read; a run a crash left open is closed when its page is read
+        # (it is among the newest messages, the page every client reads first).
+        entries = self.store.list_messages(session_id, limit=limit, before=before)
         if not self.is_running(session_id) and not self.store.run_active_elsewhere(session_id):
             entries = self.close_interrupted(session_id, entries)
-        if before is not None:
-            entries = [e for e in entries if e["info"]["id"] < before]
-        if limit is not None:
-            entries = entries[-limit:] if limit > 0 else []
         return entries
 
     def message(self, session_id: str, message_id: str) -> MessageWithParts:
@@ -381,10 +381,8 @@ class SessionManager:
         if self.exists(info.id):
             self.store.delete_session(info.id)
         self.store.put_session(info.dump())
-        for message, parts in parsed:
-            self.store.put_message(info.id, message.dump())
-            for part in parts:
-                self.store.put_part(info.id, part.dump(), durable=False)
-        self.store.flush()
+        # One write for the whole conversation: per-message writes made imports take seconds.
+        self.store.put_messages(info.id, [{"info": m.dump(), "parts": [p.dump() for p in parts]}
+                                          for m, parts in parsed])
         self.bus.publish(events.session_created(info.dump()))
         return info

@@ -8,6 +8,7 @@ on disk when the call returns, and ``flush()`` makes the held ones durable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any, Callable, Protocol
 
 Record = dict[str, Any]
@@ -19,19 +20,30 @@ class Store(Protocol):
 
     def list_sessions(self) -> list[Record]: ...
 
+    def recent_sessions(self) -> Iterator[Record]:
+        """Sessions, newest ``time.updated`` first (ties: smaller id first), copied lazily:
+        a caller that stops after a page pays for the page."""
+
     def put_session(self, info: Record) -> None: ...
 
     def delete_session(self, session_id: str) -> None:
         """Remove the session record, its messages and parts, and its todos."""
 
     # --- messages and parts (one file per session) --------------------------------------
-    def list_messages(self, session_id: str) -> list[Record]:
-        """``[{"info": message, "parts": [part, ...]}, ...]`` ordered by message id, parts by id."""
+    def list_messages(self, session_id: str, *, limit: int | None = None,
+                      before: str | None = None) -> list[Record]:
+        """``[{"info": message, "parts": [part, ...]}, ...]`` ordered by message id, parts by id.
+
+        ``before`` keeps messages whose id sorts before it; ``limit`` keeps the last that many.
+        A page costs the page, not the session."""
 
     def get_message(self, session_id: str, message_id: str) -> Record | None:
         """``{"info": message, "parts": [...]}`` or None."""
 
     def put_message(self, session_id: str, info: Record) -> None: ...
+
+    def put_messages(self, session_id: str, entries: Iterable[Record]) -> None:
+        """Write ``{"info", "parts"}`` entries in one durable write (imports)."""
 
     def delete_message(self, session_id: str, message_id: str) -> None:
         """Remove a message and all its parts."""

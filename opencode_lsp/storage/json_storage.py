@@ -236,13 +236,27 @@ class IdTable(Table):
         self.put_many({doc_id: document})
 
     def put_many(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
-        if documents:
+        if not documents:
+            return
+        apply = getattr(self.storage, "apply", None)
+        if apply is not None:
+            # A journaled storage records just these documents (TinyDB's generic path would
+            # copy the whole table twice per call).
+            apply(self.name, documents)
+            self.clear_cache()
+        else:
             self._update_table(_setter(documents))
 
     def delete(self, doc_ids: list[str]) -> None:
         present = self._read_table()
         doomed = [doc_id for doc_id in doc_ids if doc_id in present]
-        if doomed:  # deleting nothing must not cost a file rewrite
+        if not doomed:  # deleting nothing must not cost a write
+            return
+        apply = getattr(self.storage, "apply", None)
+        if apply is not None:
+            apply(self.name, dict.fromkeys(doomed))
+            self.clear_cache()
+        else:
             self.remove(doc_ids=doomed)
 
 
@@ -255,18 +269,17 @@ def _setter(documents: Mapping[str, Mapping[str, Any]]) -> Callable[[dict[str, A
 
 
 class JSONFileDB(TinyDB):
-    """TinyDB over a :class:`CachedJSONStorage` with id-keyed tables."""
+    """TinyDB over a :class:`CachedJSONStorage` (or a journaled one) with id-keyed tables."""
 
     table_class = IdTable
 
-    def __init__(self, path: Path, lock: BaseFileLock):
-        super().__init__(path, lock, storage=CachedJSONStorage)
+    def __init__(self, path: Path, lock: BaseFileLock, storage: type[Storage] = CachedJSONStorage):
+        super().__init__(path, lock, storage=storage)
 
     @property
-    def file(self) -> CachedJSONStorage:
-        storage = self.storage
-        assert isinstance(storage, CachedJSONStorage)
-        return storage
+    def file(self) -> Any:
+        """The storage: ``snapshot()``, ``transaction()``, ``refresh()`` on either kind."""
+        return self.storage
 
     def id_table(self, name: str) -> IdTable:
         table = self.table(name)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..core.errors import InvalidInputError
 from ..core.store import Record
-from .records import approval_key, assemble, check_id, clone, message_entry, record_id
+from .records import approval_key, assemble, check_id, clone, message_entry, record_id, session_order
 
 
 class MemoryStore:
@@ -32,6 +32,12 @@ class MemoryStore:
         with self._lock:
             return clone([self._sessions[key] for key in sorted(self._sessions)])
 
+    def recent_sessions(self) -> Iterator[Record]:
+        with self._lock:
+            records = [self._sessions[k] for k in session_order(self._sessions)]
+        for record in records:
+            yield clone(record)
+
     def put_session(self, info: Record) -> None:
         session_id = record_id(info)
         with self._lock:
@@ -46,11 +52,30 @@ class MemoryStore:
 
     # --- messages and parts ------------------------------------------------------------------
 
-    def list_messages(self, session_id: str) -> list[Record]:
+    def list_messages(self, session_id: str, *, limit: int | None = None,
+                      before: str | None = None) -> list[Record]:
         with self._lock:
             messages = self._messages.get(session_id, {})
+            if before is not None:
+                messages = {k: v for k, v in messages.items() if k < before}
+            if limit is not None:
+                messages = {k: messages[k] for k in sorted(messages)[-limit:]} if limit > 0 else {}
             parts = self._parts.get(session_id, {})
             return clone(assemble(messages, parts))
+
+    def put_messages(self, session_id: str, entries: Iterable[Record]) -> None:
+        check_id(session_id, "sessionID")
+        entries = list(entries)
+        for entry in entries:
+            record_id(entry["info"])
+            for part in entry.get("parts", ()):
+                record_id(part)
+                record_id(part, "messageID")
+        with self._lock:
+            for entry in clone(entries):
+                self._messages.setdefault(session_id, {})[entry["info"]["id"]] = entry["info"]
+                for part in entry.get("parts", ()):
+                    self._parts.setdefault(session_id, {})[part["id"]] = part
 
     def get_message(self, session_id: str, message_id: str) -> Record | None:
         with self._lock:

@@ -58,6 +58,16 @@ def assemble(messages: Mapping[str, Record], parts: Mapping[str, Record]) -> lis
     return entries
 
 
+def session_order(sessions: Mapping[str, Record]) -> list[str]:
+    """Session ids newest update first; on a tie the smaller id first (``ses_`` ids descend
+    with time, so that is the newer session)."""
+    def key(session_id: str) -> tuple[float, str]:
+        updated = (sessions[session_id].get("time") or {}).get("updated") or 0
+        return (-updated, session_id)
+
+    return sorted(sessions, key=key)
+
+
 def approval_key(rule: Record) -> str:
     """The same rule answered "always" twice is kept once: key it by its canonical JSON."""
     canonical = orjson.dumps(rule, option=orjson.OPT_SORT_KEYS)

@@ -1,22 +1,28 @@
-"""The workspace store on disk: a TinyDB index plus one TinyDB file per session.
+"""The workspace store on disk: a TinyDB index plus one TinyDB database per session.
 
 Layout under ``root``::
 
-    index.json              tables "sessions", "todos", "approvals"
-    sessions/<ses_id>.json  tables "messages", "parts", keyed by OpenCode id
-    .lock                   cross-process lock taken by every mutation
+    index.json               tables "sessions", "todos", "approvals"
+    index.jsonl              changes to the index not yet folded into index.json
+    sessions/<ses_id>.json   tables "messages", "parts", keyed by OpenCode id
+    sessions/<ses_id>.jsonl  changes to that session not yet folded in
+    .lock                    cross-process lock taken by every mutation
 
-Writing a part rewrites only that session's file, so its cost follows the size of one session,
-not the workspace's history. Two server processes (say VS Code and Neovim on one folder) can
-share a root: each mutation is a read-modify-write under ``.lock`` that first refreshes the file
-from disk, and readers never need the lock because files are only ever replaced atomically.
+Every database is a base file plus an append-only journal (``journal_storage``): writing a part
+appends that part, so its cost follows the part, not the session or the workspace. The base
+files are the previous layout's files unchanged, so a store written before journals existed
+opens as is (its journals are simply absent). Two server processes (say VS Code and Neovim on
+one folder) can share a root: each mutation happens under ``.lock`` after catching up with the
+disk, and readers need no lock. Closing the store folds the journals back into the base files.
 """
 
 from __future__ import annotations
 
+import bisect
+import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from filelock import FileLock
@@ -25,9 +31,12 @@ from ..core.errors import InvalidInputError
 from ..core.store import Record
 from .errors import StorageError
 from .files import fsync_dir
+from .journal_storage import JournaledJSONStorage
 from .json_storage import JSONFileDB, holding
-from .records import approval_key, assemble, check_id, clone, message_entry, record_id
+from .records import approval_key, check_id, clone, record_id, session_order
 from .run_lease import RunLeases
+
+log = logging.getLogger("opencode_lsp.storage")
 
 _INDEX = "index.json"
 _SESSIONS_DIR = "sessions"
@@ -53,7 +62,7 @@ class TinyDBStore:
         self._file_lock = FileLock(str(self.root / ".lock"), timeout=lock_timeout)
         self._leases = RunLeases(self.root)
         self._guard = threading.RLock()
-        self._index = JSONFileDB(self.root / _INDEX, self._file_lock)
+        self._index = JSONFileDB(self.root / _INDEX, self._file_lock, JournaledJSONStorage)
         # Session files stay parsed in memory, least recently used dropped beyond the limit
         # (each cached file also holds one descriptor open).
         self._session_files: OrderedDict[str, JSONFileDB] = OrderedDict()
@@ -76,6 +85,27 @@ class TinyDBStore:
             sessions = self._index.file.snapshot().get("sessions", {})
             return clone([sessions[key] for key in sorted(sessions)])
 
+    def recent_sessions(self) -> Iterator[Record]:
+        """Sessions newest update first, copied one at a time as the caller takes them.
+
+        The order is sorted once per change of the index, so listing the first hundred of
+        ten thousand sessions costs the hundred, not the ten thousand.
+        """
+        with self._guard:
+            storage = self._index.file
+            sessions = storage.snapshot().get("sessions", {})
+            view = getattr(storage, "recent_view", None)
+            if view is None or view[0] != storage.version or view[1] is not sessions:
+                view = (storage.version, sessions, session_order(sessions))
+                storage.recent_view = view
+            order = view[2]
+        for session_id in order:
+            with self._guard:
+                record = sessions.get(session_id)
+                copy = clone(record) if record is not None else None
+            if copy is not None:
+                yield copy
+
     def put_session(self, info: Record) -> None:
         session_id = record_id(info)
         clean = clone(info)
@@ -90,9 +120,11 @@ class TinyDBStore:
             db = self._session_files.pop(session_id, None)
             if db is not None:
                 db.close()
-            # The file goes first: should we die between the two steps, the session is still
+            # The files go first: should we die between the two steps, the session is still
             # listed (and can be deleted again) instead of leaving an invisible orphan file.
+            # The journal before the base: a half-deleted session is an older one, not a torn one.
             try:
+                path.with_suffix(".jsonl").unlink(missing_ok=True)
                 path.unlink(missing_ok=True)
                 fsync_dir(path.parent)
             except OSError as exc:
@@ -103,18 +135,42 @@ class TinyDBStore:
 
     # --- messages and parts -----------------------------------------------------------------
 
-    def list_messages(self, session_id: str) -> list[Record]:
+    def list_messages(self, session_id: str, *, limit: int | None = None,
+                      before: str | None = None) -> list[Record]:
         with self._guard:
-            messages, parts = self._session_view(session_id)
-            return clone(assemble(messages, parts))
+            messages, order, by_message = self._session_view(session_id)
+            if before is not None:
+                order = order[: bisect.bisect_left(order, before)]
+            if limit is not None:
+                order = order[-limit:] if limit > 0 else []
+            return clone(self._entries(session_id, messages, order, by_message))
 
     def get_message(self, session_id: str, message_id: str) -> Record | None:
         with self._guard:
-            messages, parts = self._session_view(session_id)
-            message = messages.get(message_id)
-            if message is None:
+            messages, _, by_message = self._session_view(session_id)
+            if message_id not in messages:
                 return None
-            return clone(message_entry(message, parts.values()))
+            return clone(self._entries(session_id, messages, [message_id], by_message)[0])
+
+    def put_messages(self, session_id: str, entries: Iterable[Record]) -> None:
+        """Write ``[{"info": message, "parts": [...]}, ...]`` in one durable write (imports)."""
+        check_id(session_id, "sessionID")
+        messages: dict[str, Record] = {}
+        parts: dict[str, Record] = {}
+        for entry in entries:
+            info = entry["info"]
+            messages[record_id(info)] = info
+            for part in entry.get("parts", ()):
+                record_id(part, "messageID")
+                parts[record_id(part)] = part
+        clean_messages, clean_parts = clone(messages), clone(parts)
+
+        def write(db: JSONFileDB) -> None:
+            db.id_table("messages").put_many(clean_messages)
+            db.id_table("parts").put_many(clean_parts)
+
+        with self._guard:
+            self._mutate_session(session_id, write)
 
     def put_message(self, session_id: str, info: Record) -> None:
         message_id = record_id(info)
@@ -216,10 +272,14 @@ class TinyDBStore:
             if self._closed:
                 return
             self.flush()
-            for db in self._session_files.values():
+            # Leave plain JSON behind: a later reader (or an older version) needs no journal.
+            for db in [*self._session_files.values(), self._index]:
+                try:
+                    db.file.fold()
+                except StorageError as exc:
+                    log.warning("journal left unfolded: %s", exc)
                 db.close()
             self._session_files.clear()
-            self._index.close()
             self._closed = True
 
     def __enter__(self) -> TinyDBStore:
@@ -254,22 +314,42 @@ class TinyDBStore:
         if db is not None:
             self._session_files.move_to_end(session_id)
             return db
-        db = JSONFileDB(self._session_path(session_id), self._file_lock)
+        db = JSONFileDB(self._session_path(session_id), self._file_lock, JournaledJSONStorage)
         self._session_files[session_id] = db
         while len(self._session_files) > self._open_limit:
             _, evicted = self._session_files.popitem(last=False)
             evicted.close()
         return db
 
-    def _session_view(self, session_id: str) -> tuple[dict[str, Record], dict[str, Record]]:
-        """Messages and parts as this process sees them: the file plus parts held in memory."""
-        data = self._session_db(session_id).file.snapshot()
-        messages = data.get("messages", {})
-        parts = data.get("parts", {})
-        pending = self._pending.get(session_id)
-        if pending:
-            parts = {**parts, **pending}
-        return messages, parts
+    def _session_view(self, session_id: str) -> tuple[dict[str, Record], list[str], dict[str, list[Record]]]:
+        """The session's messages, their ids in order and its stored parts by message id.
+
+        The order and grouping are rebuilt only when the session changed, so reading a page
+        of a long session costs the page.
+        """
+        storage = self._session_db(session_id).file
+        data = storage.snapshot()
+        view = getattr(storage, "message_view", None)
+        if view is None or view[0] != storage.version:
+            by_message: dict[str, list[Record]] = {}
+            for part in data.get("parts", {}).values():
+                by_message.setdefault(part.get("messageID", ""), []).append(part)
+            view = (storage.version, sorted(data.get("messages", {})), by_message)
+            storage.message_view = view
+        return data.get("messages", {}), view[1], view[2]
+
+    def _entries(self, session_id: str, messages: dict[str, Record], order: list[str],
+                 by_message: dict[str, list[Record]]) -> list[Record]:
+        """``{info, parts}`` for the given message ids, parts held in memory overriding stored ones."""
+        pending = self._pending.get(session_id) or {}
+        entries = []
+        for message_id in order:
+            mine = {p["id"]: p for p in by_message.get(message_id, ()) if p["id"] not in pending}
+            for part_id, part in pending.items():
+                if part.get("messageID") == message_id:
+                    mine[part_id] = part
+            entries.append({"info": messages[message_id], "parts": [mine[k] for k in sorted(mine)]})
+        return entries
 
     def _mutate_session(self, session_id: str, change: Callable[[JSONFileDB], None]) -> None:
         """One locked read-modify-write of a session file, carrying the held-back parts along.

@@ -16,6 +16,21 @@ from opencode_lsp.storage import files as storage_files
 
 
 def on_disk(path: Path) -> dict:
+    """A database as a fresh reader finds it: the base file, then each complete journal line."""
+    data = orjson.loads(path.read_bytes()) if path.exists() else {}
+    journal = path.with_suffix(".jsonl")
+    if journal.exists():
+        raw = journal.read_bytes()
+        for line in raw[: raw.rfind(b"\n") + 1].splitlines():
+            for table, doc_id, doc in orjson.loads(line):
+                if doc is None:
+                    data.get(table, {}).pop(doc_id, None)
+                else:
+                    data.setdefault(table, {})[doc_id] = doc
+    return data
+
+
+def base_file(path: Path) -> dict:
     return orjson.loads(path.read_bytes())
 
 
@@ -38,11 +53,15 @@ def test_layout_index_and_one_file_per_session(tmp_path):
         store.put_part(sid, p)
         store.put_todos(sid, [{"id": "1", "content": "c", "status": "pending", "priority": "low"}])
         store.add_approval({"permission": "edit", "pattern": "*", "action": "allow"})
-    index = on_disk(tmp_path / "index.json")
+        # While open, changes sit in the journals (one line per write)...
+        assert (tmp_path / "sessions" / f"{sid}.jsonl").exists()
+    # ...and closing folds them into plain JSON files, the previous layout's.
+    assert not list(tmp_path.rglob("*.jsonl"))
+    index = base_file(tmp_path / "index.json")
     assert set(index) == {"sessions", "todos", "approvals"}
     assert list(index["sessions"]) == [sid]
     assert index["todos"][sid]["todos"][0]["content"] == "c"
-    session_file = on_disk(tmp_path / "sessions" / f"{sid}.json")
+    session_file = base_file(tmp_path / "sessions" / f"{sid}.json")
     assert session_file == {"messages": {mid: {"id": mid, "sessionID": sid, "role": "user"}},
                             "parts": {p["id"]: p}}
 
@@ -55,9 +74,14 @@ def test_layout_index_and_one_file_per_session(tmp_path):
 def test_delete_session_removes_its_file(tmp_path):
     store = TinyDBStore(tmp_path)
     sid, _ = seed(store)
+    store.close()
+    store = TinyDBStore(tmp_path)
+    store.put_message(sid, {"id": new_id("msg"), "sessionID": sid, "role": "user"})
     assert (tmp_path / "sessions" / f"{sid}.json").exists()
+    assert (tmp_path / "sessions" / f"{sid}.jsonl").exists()
     store.delete_session(sid)
     assert not (tmp_path / "sessions" / f"{sid}.json").exists()
+    assert not (tmp_path / "sessions" / f"{sid}.jsonl").exists()
     assert on_disk(tmp_path / "index.json")["sessions"] == {}
 
 
@@ -94,19 +118,27 @@ def test_a_second_store_on_the_same_root_sees_writes_and_loses_none(tmp_path):
     assert second.get_message(sid, mid)["parts"] == [p]  # cached by second from here on
     # Same length and, forced here, the same mtime (two writes inside one clock tick): only
     # the inode tells the versions apart.
+    first.put_part(sid, {**p, "text": "bbbb"})  # read from the journal's new bytes
+    assert second.get_message(sid, mid)["parts"][0]["text"] == "bbbb"
+    # A fold replaces the base; the same length and, forced here, the same mtime (two writes
+    # inside one clock tick): only the inode tells the versions apart.
+    first.close()
+    first = TinyDBStore(tmp_path)
     path = tmp_path / "sessions" / f"{sid}.json"
     old = os.stat(path)
-    first.put_part(sid, {**p, "text": "bbbb"})
+    first.put_part(sid, {**p, "text": "cccc"})
+    first.close()
+    first = TinyDBStore(tmp_path)
     os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
     assert os.stat(path).st_size == old.st_size
-    assert second.get_message(sid, mid)["parts"][0]["text"] == "bbbb"
+    assert second.get_message(sid, mid)["parts"][0]["text"] == "cccc"
 
     # Read-modify-write refreshes under the lock: neither store overwrites the other's part.
     q, r = text_part(sid, mid, "from first"), text_part(sid, mid, "from second")
     first.put_part(sid, q)
     second.put_part(sid, r)
     texts = {x["text"] for x in TinyDBStore(tmp_path).get_message(sid, mid)["parts"]}
-    assert texts == {"bbbb", "from first", "from second"}
+    assert texts == {"cccc", "from first", "from second"}
     assert len(second.list_sessions()) == 1
 
 
@@ -129,7 +161,8 @@ def test_failed_write_raises_storage_error_and_keeps_old_file(tmp_path, monkeypa
     kept = text_part(sid, mid, "kept")
     store.put_part(sid, kept)
     path = tmp_path / "sessions" / f"{sid}.json"
-    before = path.read_bytes()
+    journal = path.with_suffix(".jsonl")
+    before = journal.read_bytes()
 
     real_fsync = os.fsync
 
@@ -143,7 +176,7 @@ def test_failed_write_raises_storage_error_and_keeps_old_file(tmp_path, monkeypa
         store.put_part(sid, text_part(sid, mid, "lost"))
     assert caught.value.path == path
     assert str(path) in str(caught.value) and "No space left" in str(caught.value)
-    assert path.read_bytes() == before
+    assert journal.read_bytes() == before  # the failed append was cut off again
     assert [f for f in path.parent.iterdir() if f.name.endswith(".tmp")] == []
 
     # Memory agrees with disk: the failed part is not served, the held-back one still is.
@@ -160,6 +193,8 @@ def test_failed_write_raises_storage_error_and_keeps_old_file(tmp_path, monkeypa
 def test_corrupt_session_file_is_moved_aside_and_the_store_keeps_serving(tmp_path, caplog, damage):
     store = TinyDBStore(tmp_path)
     sid, mid = seed(store)
+    store.close()  # folds the journal into the base file
+    store = TinyDBStore(tmp_path)
     path = tmp_path / "sessions" / f"{sid}.json"
     path.write_bytes(damage)  # e.g. another tool or a disk fault truncated it
 
@@ -168,7 +203,7 @@ def test_corrupt_session_file_is_moved_aside_and_the_store_keeps_serving(tmp_pat
     aside = list(path.parent.glob(f"{sid}.json.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == damage
     assert any(str(path) in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
-    assert on_disk(path) == {}
+    assert base_file(path) == {}
 
     store.put_message(sid, {"id": mid, "sessionID": sid, "role": "user"})
     store.put_part(sid, text_part(sid, mid))
