@@ -37,6 +37,9 @@ class App:
         self._agent_registry: Any = None
         self._agent_files: tuple[Any, ...] = ()
         self.permissions = PermissionBroker(self.bus, store.list_approvals, store.add_approval)
+        # Outside tool providers (MCP servers) the loop offers beside the built-in tools.
+        self.tool_sources: list[Any] = []
+        self.mcp: Any = None
         if provider is not None:
             self.provider = provider
         if workspace is not None:
@@ -49,7 +52,25 @@ class App:
         config = load_config(root, settings)
         store_root = default_store_root(root, config.storage.path)
         store = TinyDBStore(store_root)
-        return cls(root, config, store, server=server, provider=provider, data_dir=store_root / "data")
+        app = cls(root, config, store, server=server, provider=provider, data_dir=store_root / "data")
+        app.attach_mcp()
+        return app
+
+    def attach_mcp(self) -> None:
+        """The config's MCP servers as a tool source (nothing starts until ``start_tool_sources``
+        or the first run that needs tools)."""
+        from .mcp import McpServers
+
+        self.mcp = McpServers(self.config.mcp, root=self.root, bus=self.bus,
+                              state_path=self.data_dir / "mcp.json")
+        self.tool_sources.append(self.mcp)
+
+    def start_tool_sources(self) -> None:
+        """Start outside tool servers in the background (after ``initialize`` answered)."""
+        for source in self.tool_sources:
+            start = getattr(source, "start", None)
+            if start is not None:
+                start()
 
     @functools.cached_property
     def provider(self) -> Any:
@@ -135,6 +156,13 @@ class App:
     def reload_config(self, settings: dict[str, Any]) -> None:
         self.config = load_config(self.root, settings)
         self._agent_registry = None
+        if self.mcp is not None and self.config.mcp != self.mcp.raw:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                log.warning("MCP config changed outside the event loop; it applies after a restart")
+            else:
+                asyncio.ensure_future(self.mcp.reconfigure(self.config.mcp))
         if "provider" in self.__dict__:
             reconfigure = getattr(self.provider, "reconfigure", None)
             if reconfigure is not None:
@@ -170,4 +198,11 @@ class App:
     async def shutdown(self) -> None:
         if "runner" in self.__dict__:
             await self.runner.abort_all()
+        for source in self.tool_sources:
+            close = getattr(source, "close", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # closing is best effort; the store must still be flushed
+                    log.exception("closing a tool source failed")
         self.store.flush()

@@ -54,10 +54,29 @@ class Config(BaseModel):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     permission_ui: bool = False
     events: bool = False
+    # MCP servers by name, in OpenCode's shape; each entry is checked when its server starts
+    # (opencode_lsp.mcp.config), so one bad entry fails that server alone and a bad ``mcp``
+    # value costs the MCP servers, not the rest of the config.
+    mcp: Any = Field(default_factory=dict)
 
     def redacted(self) -> dict[str, Any]:
         """The config with every secret-looking value replaced, for ``opencode/config/get``."""
-        return _redact(self.model_dump(mode="json", exclude_none=True))
+        data = _redact(self.model_dump(mode="json", exclude_none=True))
+        servers = data.get("mcp")
+        for entry in (servers.values() if isinstance(servers, dict) else ()):
+            if isinstance(entry, dict):
+                _redact_mcp(entry)
+        return data
+
+
+def _redact_mcp(entry: dict[str, Any]) -> None:
+    """Remote headers and a local server's environment carry tokens under any name."""
+    for key in ("headers", "environment"):
+        if isinstance(entry.get(key), dict):
+            entry[key] = {name: "<redacted>" for name in entry[key]}
+    url = entry.get("url")
+    if isinstance(url, str):
+        entry["url"] = re.sub(r"//[^/@]*@", "//<redacted>@", url)
 
 
 def _redact(value: Any, key: str = "") -> Any:

@@ -30,6 +30,8 @@ EventType = Literal[
     "todo.updated",
     "permission.asked",
     "permission.replied",
+    "mcp.status.updated",
+    "mcp.tools.changed",
 ]
 
 

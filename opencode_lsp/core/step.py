@@ -41,6 +41,7 @@ from .message import (
 from .processor import StepProcessor
 from .system import MAX_STEPS_NOTE, QUEUED_REMINDER, build_system
 from .tool_exec import ToolBox
+from .tools.external import sources_ready
 from .transcript import to_model_messages
 
 if TYPE_CHECKING:
@@ -148,6 +149,8 @@ class StepRunner:
         model = self.app.provider.get(info.model.providerID, info.model.modelID)
         max_steps = getattr(agent, "steps", None) or 0
         last_step = bool(max_steps) and step >= max_steps
+        # Outside tool servers (MCP) still starting get their start-up timeout before the step.
+        await sources_ready(getattr(self.app, "tool_sources", ()))
         message = self._begin_message(info, agent)
         toolbox = ToolBox(self, agent, message, info)
         chat = self._chat_messages(entries, model.info.ref, step)

@@ -26,6 +26,7 @@ class ToolBox:
     def __init__(self, step: "StepRunner", agent: Any, message: AssistantMessage, user: UserMessage,
                  *, trusted: bool = False):
         from . import permission
+        from .tools.external import external_tools
         from .tools.registry import builtin_tools, tool_permission
 
         self.step = step
@@ -43,6 +44,7 @@ class ToolBox:
         # The agent's rules already carry the defaults and the config's ``permission``.
         self.ruleset = [*agent.permission, *(session.permission or [])]
         tools = builtin_tools()
+        tools.update(external_tools(getattr(self.app, "tool_sources", ()), tools))
         disabled = permission.disabled_tools(list(tools), self.ruleset)
         overrides = user.tools or {}
         self.tools = {

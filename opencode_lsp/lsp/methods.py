@@ -24,6 +24,8 @@ PERMISSION_LIST = "opencode/permission/list"
 AGENT_LIST = "opencode/agent/list"
 MODEL_LIST = "opencode/model/list"
 CONFIG_GET = "opencode/config/get"
+MCP_STATUS = "opencode/mcp/status"
+MCP_TOGGLE = "opencode/mcp/toggle"
 
 EVENT_NOTIFICATION = "opencode/event"
 

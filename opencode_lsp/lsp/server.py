@@ -173,6 +173,9 @@ class OpencodeServer(LanguageServer):
 
         self.permission_prompter = PermissionPrompter(self)
         self.app.bus.subscribe(self.permission_prompter.on_event)
+        from .handlers.mcp import show_failures
+
+        self.app.bus.subscribe(show_failures(self))
 
     def merged_settings(self) -> dict[str, Any]:
         """initializationOptions, then the editor's ``opencode`` settings. An unset editor value
@@ -246,6 +249,7 @@ def _has_running_loop() -> bool:
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: OpencodeServer, params: types.InitializedParams) -> None:
     ls.app.warm_up()
+    ls.app.start_tool_sources()
     caps = ls.client_capabilities
     if caps and caps.workspace and caps.workspace.configuration:
         try:

@@ -1,3 +1,3 @@
 """Thin request handlers: params in, one core call, result out. Importing declares them."""
 
-from . import catalog, commands, documents, history, prompt, sessions  # noqa: F401
+from . import catalog, commands, documents, history, mcp, prompt, sessions  # noqa: F401
