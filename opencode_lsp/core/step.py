@@ -25,7 +25,7 @@ from .errors import (
     aborted,
     unknown,
 )
-from .compaction import filter_compacted
+from .compaction import filter_compacted, is_overflow, new_request
 from .ids import new_id, now_ms
 from .llm import ChatRequest, ModelError
 from .message import (
@@ -157,12 +157,15 @@ class StepRunner:
         system = build_system(getattr(agent, "prompt", None), self.app.root, model.info.ref,
                               self.app.config.instructions, info.system)
         if last_step:
-            chat.append({"role": "user", "content": MAX_STEPS_NOTE})
+            # As OpenCode 1.18.33: the note is the model's own last word and tools stay offered.
+            chat.append({"role": "assistant", "content": MAX_STEPS_NOTE})
+        tools = toolbox.specs(structured=info.format)
         request = ChatRequest(
             model=model.info,
             messages=[{"role": "system", "content": "\n\n".join(system)}, *chat],
-            tools=[] if last_step else toolbox.specs(structured=info.format),
-            tool_choice=("required" if info.format and not last_step else None),
+            tools=tools,
+            # The AI SDK OpenCode uses sends "auto" whenever tools are offered and none is forced.
+            tool_choice=("required" if info.format else "auto" if tools else None),
             max_tokens=min(model.info.limit.output or 32000, 32000),
             temperature=getattr(agent, "temperature", None),
             top_p=getattr(agent, "top_p", None),
@@ -189,7 +192,18 @@ class StepRunner:
         self.sessions.update_message(message)
         if message.error is not None or result.blocked:
             return "stop"
-        return "continue" if result.finish == "tool-calls" and not last_step else "stop"
+        if self._overflowed(message, model.info.limit, info):
+            return "continue"
+        return "continue" if result.finish == "tool-calls" else "stop"
+
+    def _overflowed(self, message: AssistantMessage, limit: Any, user: UserMessage) -> bool:
+        """A step whose usage leaves no room for the next starts an automatic compaction at once,
+        in this same run (OpenCode 1.18.33): summary, a synthetic "continue", then a new answer."""
+        if message.summary or not is_overflow(message.tokens, limit, self.app.compaction.config):
+            return False
+        new_request(self.sessions, self.session_id, user.agent, user.model, auto=True,
+                    overflow=not message.finish)
+        return True
 
     def _chat_messages(self, entries: list[dict[str, Any]], model_ref: str, step: int) -> list[dict[str, Any]]:
         chat = to_model_messages(filter_compacted(entries), model_ref)

@@ -22,6 +22,22 @@ STRUCTURED_TOOL = "StructuredOutput"
 DOOM_LOOP_THRESHOLD = 3
 
 
+def uses_apply_patch(model_id: str) -> bool:
+    """GPT-5-class models edit through apply_patch; OpenCode 1.18.33 picks by the model id alone."""
+    return "gpt-" in model_id and "oss" not in model_id and "gpt-4" not in model_id
+
+
+def tools_hidden_for(model_id: str, agent: Any, *, subagent: bool) -> set[str]:
+    """Tools a model is not offered in this session, whatever the permissions say."""
+    hidden = {"edit", "write"} if uses_apply_patch(model_id) else {"apply_patch"}
+    if subagent:
+        # A subagent keeps no todo list, and starts subagents only when its agent has task rules.
+        hidden.add("todowrite")
+        if not any(getattr(rule, "permission", None) == "task" for rule in getattr(agent, "permission", [])):
+            hidden.add("task")
+    return hidden
+
+
 class ToolBox:
     def __init__(self, step: "StepRunner", agent: Any, message: AssistantMessage, user: UserMessage,
                  *, trusted: bool = False):
@@ -47,9 +63,10 @@ class ToolBox:
         tools.update(external_tools(getattr(self.app, "tool_sources", ()), tools))
         disabled = permission.disabled_tools(list(tools), self.ruleset)
         overrides = user.tools or {}
+        hidden = tools_hidden_for(message.modelID, agent, subagent=bool(getattr(session, "parentID", None)))
         self.tools = {
             tid: tool for tid, tool in tools.items()
-            if tid not in disabled and overrides.get(tid, True) and (tid != "invalid")
+            if tid not in disabled and tid not in hidden and overrides.get(tid, True) and (tid != "invalid")
         }
         self.invalid = tools.get("invalid")
 

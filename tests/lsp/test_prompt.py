@@ -254,7 +254,9 @@ async def test_prompt_while_busy_is_queued_into_the_same_loop(client, fake):
     assert messages[3]["info"]["parentID"] == messages[2]["info"]["id"]
 
 
-async def test_max_steps_ends_with_a_no_tools_step(client, fake, workspace):
+async def test_max_steps_appends_the_note_as_assistant_and_keeps_tools(client, fake, workspace):
+    # OpenCode 1.18.33: from the last allowed step on, its note is sent as an assistant message
+    # and tools stay offered (tool_choice "auto").
     (workspace / ".opencode" / "agent").mkdir(parents=True)
     (workspace / ".opencode" / "agent" / "brief.md").write_text(
         "---\ndescription: short runs\nmode: primary\nsteps: 2\n---\nYou are brief.\n")
@@ -268,8 +270,11 @@ async def test_max_steps_ends_with_a_no_tools_step(client, fake, workspace):
     assert result["info"]["finish"] == "stop" and result["info"]["agent"] == "brief"
     main_requests = [r for r in fake.requests if not is_title_request(r)]
     assert len(main_requests) == 2
-    assert main_requests[0].get("tools") and not main_requests[1].get("tools")
-    assert "maximum number of steps" in json.dumps(main_requests[1]["messages"])
+    assert main_requests[0].get("tools") and main_requests[1].get("tools")
+    assert main_requests[1]["tool_choice"] == "auto"
+    note = main_requests[1]["messages"][-1]
+    assert note["role"] == "assistant" and "maximum number of steps" in json.dumps(note)
+    assert "maximum number of steps" not in json.dumps(main_requests[0]["messages"])
 
 
 async def test_structured_output(client, fake):

@@ -156,3 +156,32 @@ async def test_retryable_error_then_success_and_abort_during_wait(root, monkeypa
     result = await asyncio.wait_for(running, 5)
     assert result.info.error.name == "MessageAbortedError"
     assert app2.runner.status() == {}
+
+
+async def _offered(root: Path, model_id: str, parent: bool = False, agent: str | None = None) -> set[str]:
+    app = make_app(root, [[TextDelta(text="hi"), Finish(reason="stop")]])
+    app.provider.model.info = ModelInfo(providerID="fake", modelID=model_id)
+    parent_id = app.sessions.create().id if parent else None
+    session = app.sessions.create(parent_id=parent_id)
+    await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}], agent=agent,
+                                                    model={"providerID": "fake", "modelID": model_id}))
+    request = app.provider.model.requests[-1]
+    assert request.tool_choice == "auto"
+    return {spec.name for spec in request.tools}
+
+
+async def test_tools_offered_per_model_as_opencode_does(root):
+    # GPT-5-class ids get apply_patch instead of edit/write; every other model the reverse.
+    for model_id in ("gpt-5", "gpt-5.1-codex", "openai/gpt-5-mini"):
+        tools = await _offered(root, model_id)
+        assert "apply_patch" in tools and not {"edit", "write"} & tools, model_id
+    for model_id in ("m", "gpt-4.1", "gpt-oss-120b", "claude-sonnet-4"):
+        tools = await _offered(root, model_id)
+        assert {"edit", "write"} <= tools and "apply_patch" not in tools, model_id
+
+
+async def test_general_subagent_gets_neither_task_nor_todowrite(root):
+    top = await _offered(root, "m", agent="build")
+    assert {"task", "todowrite"} <= top
+    child = await _offered(root, "m", parent=True, agent="general")
+    assert not {"task", "todowrite"} & child and {"read", "edit", "bash"} <= child
