@@ -40,7 +40,7 @@ from acp.schema import (
 from .. import __version__
 from ..core.errors import BusyError, InvalidInputError, NotFoundError
 from ..core.user_input import PromptInput
-from . import options, updates
+from . import commands, options, updates
 from .auth import auth_required, missing_key_variables
 from .stream import Pump
 from .workspace import AcpWorkspace, ClientFiles, current_session
@@ -111,7 +111,15 @@ class OpencodeAgent:
             self.sessions[session_id] = state
         self.pump.watch(session_id, app.root, app.permissions)
         self.pump.start()
+        # After the answer that names the session, as the client can only then place it.
+        asyncio.get_running_loop().call_soon(self._announce_commands, session_id, app)
         return state
+
+    def _announce_commands(self, session_id: str, app: Any) -> None:
+        try:
+            self.pump.send(session_id, commands.announcement(app))
+        except Exception:  # a broken command file must not break the session
+            log.exception("could not list the commands")
 
     def _switches(self, state: AcpSession) -> tuple[Any, list[Any]]:
         mode = options.current_mode(state.app, state.id, state.mode)
@@ -245,9 +253,17 @@ class OpencodeAgent:
         if missing:
             raise auth_required(model["providerID"], missing)
         state.cancelled = False
+        request = PromptInput(parts=parts, agent=mode, model=model)
+        slash = commands.parse(parts)
+        if slash is not None:
+            expanded = commands.command_request(app, slash[0], slash[1], mode, model)
+            if expanded is not None:
+                request = expanded
+            elif slash[0] == commands.COMPACT:
+                return await self._compact(state, model)
         token = current_session.set(session_id)
         try:
-            result = await app.runner.prompt(session_id, PromptInput(parts=parts, agent=mode, model=model))
+            result = await app.runner.prompt(session_id, request)
         except InvalidInputError as exc:
             raise RequestError.invalid_params({getattr(exc, "field", None) or "prompt": str(exc)}) from None
         except BusyError as exc:
@@ -256,6 +272,16 @@ class OpencodeAgent:
             current_session.reset(token)
         await self.pump.drain()
         return PromptResponse(stop_reason=self._stop_reason(state, result, mode))
+
+    async def _compact(self, state: AcpSession, model: dict[str, str]) -> PromptResponse:
+        try:
+            await state.app.compaction.summarize(state.id, model)
+        except BusyError as exc:
+            raise RequestError(-31002, str(exc)) from None
+        except InvalidInputError as exc:
+            raise RequestError.invalid_params({getattr(exc, "field", None) or "prompt": str(exc)}) from None
+        await self.pump.drain()
+        return PromptResponse(stop_reason="cancelled" if state.cancelled else "end_turn")
 
     def _model_for(self, state: AcpSession, mode: str) -> dict[str, str]:
         try:

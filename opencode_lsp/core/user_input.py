@@ -116,6 +116,10 @@ async def build_user_message(
         kind = raw.get("type")
         if kind == "text":
             stored.append(TextPart(id=new_id("prt"), **ids, text=raw["text"], synthetic=raw.get("synthetic")))
+        elif kind == "file" and str(raw.get("url", "")).startswith("data:"):
+            # Inline content (a pasted image, an ACP image block) is kept as sent, like OpenCode.
+            stored.append(FilePart(id=new_id("prt"), **ids, mime=raw.get("mime") or "application/octet-stream",
+                                   url=raw["url"], filename=raw.get("filename")))
         elif kind == "file":
             try:
                 stored.extend(await expand_file(workspace, ids, raw["url"], raw.get("mime", ""), raw.get("filename")))

@@ -144,3 +144,39 @@ async def test_todos_become_a_plan(workspace, agent_env, fake):
         assert plans, "no plan update"
         assert [(e.content, e.status, e.priority) for e in plans[-1].entries] == [
             ("Read the code", "completed", "high"), ("Fix the bug", "in_progress", "medium")]
+
+
+def _user_text(body) -> str:
+    user = [m for m in body["messages"] if m["role"] == "user"][-1]
+    content = user["content"]
+    return content if isinstance(content, str) else " ".join(c.get("text", "") for c in content)
+
+
+async def test_slash_commands_are_announced_and_expanded(workspace, agent_env, fake):
+    write_config(workspace, fake.base_url,
+                 command={"greet": {"template": "Say hello to $ARGUMENTS politely.", "description": "greets"}})
+    fake.set_script([[{"text": "Hello, Ada."}]])
+    async with acp_agent(workspace, agent_env) as (editor, conn, _process):
+        sid = await new_session(conn, workspace)
+        announced = await editor.wait_for(lambda: editor.of(sid, "available_commands_update"))
+        names = {c.name for c in announced[-1].available_commands}
+        assert {"greet", "init", "compact"} <= names
+        result = await ask(conn, sid, "/greet Ada")
+        assert result.stop_reason == "end_turn" and editor.text(sid) == "Hello, Ada."
+        main = [b for b in fake.requests if b.get("tools")]
+        assert "Say hello to Ada politely." in _user_text(main[-1])
+
+
+async def test_image_and_embedded_resource_prompts_reach_the_model(workspace, agent_env, fake):
+    pixel = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    fake.set_script([[{"text": "A dot."}]])
+    async with acp_agent(workspace, agent_env) as (_editor, conn, _process):
+        sid = await new_session(conn, workspace)
+        blocks = [acp.text_block("what is this?"), acp.image_block(pixel, "image/png"),
+                  acp.resource_block(acp.embedded_text_resource("file:///tmp/unsaved.py", "x = 41 + 1"))]
+        result = await asyncio.wait_for(conn.prompt(session_id=sid, prompt=blocks), WAIT)
+        assert result.stop_reason == "end_turn"
+        body = [b for b in fake.requests if b.get("tools")][-1]
+        user = [m for m in body["messages"] if m["role"] == "user"][-1]
+        assert any(c.get("type") == "image_url" and pixel in c["image_url"]["url"] for c in user["content"])
+        assert "x = 41 + 1" in _user_text(body)
