@@ -79,7 +79,7 @@ def init_options(tmp_path: Path, fake: FakeOpenAI) -> dict[str, Any]:
     return {
         "storage": {"path": str(tmp_path / "store")},
         "events": True,
-        "permissionUI": False,
+        "permissionUI": True,
         "model": "fake/m",
         "providers": {"fake": {"apiBase": fake.base_url}},
     }
