@@ -78,8 +78,8 @@ def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
     seen = run_nvim("offline", workspace, tmp_path)
     # :OpenCode exists without setup() and completes its subcommands and their arguments.
     assert seen["command_exists"] == 2
-    assert seen["complete_all"] == ["agent", "ask", "chat", "compact", "export", "model", "new", "redo",
-                                    "send", "sessions", "stop", "undo"]
+    assert seen["complete_all"] == ["agent", "approvals", "ask", "chat", "compact", "continue", "diff", "export",
+                                    "fix", "model", "new", "permission", "redo", "send", "sessions", "stop", "undo"]
     assert seen["complete_s"] == ["send", "sessions", "stop"]
     assert seen["complete_agent"] == ["plan"]
     assert "unknown subcommand" in seen["unknown_message"]
@@ -106,7 +106,7 @@ def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
     assert "✗ bash ls (error)" in seen["edit_lines"] and "    error: boom" in seen["edit_lines"]
     assert "_aborted_" in seen["edit_lines"]
     # A revert hides the reverted messages.
-    assert seen["reverted"][-2] == "_2 reverted message(s) hidden · :OpenCode redo brings them back_"
+    assert seen["reverted"][-2] == "_1 reverted turn hidden · :OpenCode redo brings back one at a time_"
     assert "## You" not in seen["reverted"]
     assert seen["malformed"] == [True, True]
     # The chat's input section is what <CR> sends.
@@ -149,7 +149,7 @@ def test_ask_streams_into_the_chat_and_the_tool_header_completes(workspace, tmp_
     assert "explain this line" in json.dumps(user_messages)
 
 
-def test_permission_ask_answered_in_vim_ui_select_continues_the_run(workspace, tmp_path, fake):
+def test_permission_ask_answered_with_its_keys_in_the_chat(workspace, tmp_path, fake):
     (workspace / ".env").write_text("SECRET=1\n")
     env_path = str(workspace / ".env")
     fake.set_script([
@@ -159,16 +159,21 @@ def test_permission_ask_answered_in_vim_ui_select_continues_the_run(workspace, t
         [{"text": "I was not allowed to read it."}, {"usage": USAGE}],
     ])
     seen = run_nvim("permission", workspace, tmp_path, api=fake.base_url)
-    asks = [s for s in seen["selects"] if s["kind"] == "opencode.permission"]
-    assert len(asks) == 2
-    assert asks[0]["items"] == ["Allow once", "Always allow", "Reject"]
-    assert asks[0]["prompt"].startswith("opencode wants permission: read") and ".env" in asks[0]["prompt"]
+    block = seen["ask_block"]
+    header = next(line for line in block if line.startswith("## ⚠ permission: read"))
+    assert ".env" in header
+    assert '"always" would allow read: `*`' in block
+    assert any(line.startswith("[a] allow once · [A] always allow · [r] reject · [R] reject with a note") for line in block)
+    assert any(n.startswith("opencode asks permission (:OpenCode permission): read .env") for n in seen["notified"]), seen["notified"]
+    # The key outside the ask block did not answer; :OpenCode permission put the cursor on the ask.
+    assert seen["pending_after_input_key"] and seen["cursor_line"] == header
     # Allowed: the tool ran and the model answered with its output.
     assert "✓ read .env (completed)" in seen["allowed"]
     assert "It sets SECRET." in seen["allowed"]
+    assert not any(line.startswith("## ⚠ permission") for line in seen["allowed"])
     tool_results = [m for body in fake.requests for m in body["messages"] if m["role"] == "tool"]
     assert "SECRET=1" in json.dumps(tool_results[0])
-    # Dismissed: a reject; the tool failed and, as in OpenCode, the run stopped there.
+    # Rejected: the tool failed and, as in OpenCode, the run stopped there.
     rejected_turn = seen["rejected"][seen["rejected"].index("and again"):]
     assert "✗ read .env (error)" in rejected_turn
     assert any("rejected" in line for line in rejected_turn)
@@ -208,6 +213,8 @@ def test_session_listing_and_switching(workspace, tmp_path, fake):
     assert seen["input_default"]
     assert "first topic" in seen["forked"] and "About the first." in seen["forked"]
     assert ids["fork"] not in (ids["first"], ids["second"])
+    # Delete asked first; "Keep" kept it.
+    assert seen["confirm_prompt"].startswith('Delete "') and ids["second"] in seen["kept"]
     # Delete removed the second session.
     assert ids["second"] not in seen["remaining"] and ids["first"] in seen["remaining"]
     assert any(item.startswith("Renamed first · ") for item in seen["listed_after"])
@@ -234,10 +241,21 @@ def test_neovim_010_api_paths(workspace, tmp_path, fake):
 
 
 def test_agent_model_and_export(workspace, tmp_path, fake):
+    (workspace / "opencode.json").write_text(json.dumps(
+        {"agent": {"reviewer": {"description": "Reviews code", "mode": "primary", "prompt": "Review."}}}))
     fake.set_script([[{"text": "A plan."}], [{"text": "Built."}]])
     seen = run_nvim("actions", workspace, tmp_path, api=fake.base_url)
     # The picked agent and model went with the prompt.
     assert seen["picked_model"]["providerID"] == "fake"
+    agent_pick = next(s for s in seen["selects"] if s["kind"] == "opencode.agent")
+    assert "build · " in " ".join(agent_pick["items"]) and any(i.endswith("✓ current") and i.startswith("build") for i in agent_pick["items"])
+    assert any(i.startswith("reviewer") for i in agent_pick["items"])  # a custom agent from opencode.json
+    # Unknown model: refused at once, the previous choice kept.
+    assert seen["refused"].startswith("opencode: unknown model nosuch/model-x") and "fake/m" in seen["refused"]
+    assert seen["model_after_refusal"] == seen["picked_model"]
+    # Completion comes from the server: custom agents and the configured models.
+    assert "reviewer" in seen["complete_agent"] and "build" in seen["complete_agent"]
+    assert "fake/m" in seen["complete_model"]
     assert "## opencode · plan · fake/m" in seen["plan_chat"] and "A plan." in seen["plan_chat"]
     build_turn = seen["build_chat"][seen["build_chat"].index("build something"):]
     assert "## opencode · build · fake/other" in build_turn and "Built." in build_turn
@@ -288,7 +306,12 @@ def test_undo_redo_and_compact(workspace, tmp_path, fake):
     assert "second question" in seen["before"] and "Answer two." in seen["before"]
     # undo hides the last turn, again the one before; redo brings them back one at a time.
     assert "first question" in seen["undo1"] and "second question" not in seen["undo1"]
-    assert any(line.endswith(":OpenCode redo brings them back_") for line in seen["undo1"])
+    assert "_1 reverted turn hidden · :OpenCode redo brings back one at a time_" in seen["undo1"]
+    assert "_2 reverted turns hidden · :OpenCode redo brings back one at a time_" in seen["undo2"]
+    # The reverted prompt comes back in the input; the notice counts turns; redo clears it again.
+    assert seen["input_undo1"] == "second question" and seen["input_undo2"] == "first question"
+    assert any("undid the last turn (1 turn hidden" in n for n in seen["notified"])
+    assert seen["input_redo2"] == ""
     assert "first question" not in seen["undo2"]
     assert "first question" in seen["redo1"] and "second question" not in seen["redo1"]
     assert "Answer two." in seen["redo2"]

@@ -25,8 +25,26 @@ vim.cmd('OpenCode ask plan something')
 H.wait_run(1, 'the plan run')
 H.out.plan_chat = H.chat_lines()
 
+-- A model the server does not know, on a provider without its own endpoint, is refused at once.
+local notified = {}
+local notify = vim.notify
+vim.notify = function(msg, level, opts)
+  table.insert(notified, msg)
+  return notify(msg, level, opts)
+end
+vim.cmd('OpenCode model nosuch/model-x')
+H.wait(function()
+  return #notified > 0
+end, 'the refusal')
+H.out.refused = notified[#notified]
+H.out.model_after_refusal = state.model
 vim.cmd('OpenCode model fake/other')
 vim.cmd('OpenCode agent build')
+H.wait(function()
+  return state.model.modelID == 'other' and state.agent == 'build'
+end, 'model and agent set')
+H.out.complete_agent = vim.fn.getcompletion('OpenCode agent ', 'cmdline')
+H.out.complete_model = vim.fn.getcompletion('OpenCode model ', 'cmdline')
 vim.cmd('OpenCode ask build something')
 H.wait_run(2, 'the build run')
 H.out.build_chat = H.chat_lines()

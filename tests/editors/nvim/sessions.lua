@@ -74,7 +74,17 @@ H.out.forked = H.chat_lines()
 local fork = state.session_id
 
 -- Delete the second session.
-plan = { { kind = 'opencode.session', pick = session(second) }, { kind = 'opencode.session_action', pick = action('Delete') } }
+-- Delete asks first: "Keep" keeps it, "Delete" deletes it.
+plan = { { kind = 'opencode.session', pick = session(second) }, { kind = 'opencode.session_action', pick = action('Delete') },
+  { kind = 'opencode.confirm', pick = function() return 'Keep' end } }
+vim.cmd('OpenCode sessions')
+H.wait(done, 'the kept delete')
+H.out.confirm_prompt = H.out.selects[#H.out.selects].prompt
+H.out.kept = vim.tbl_map(function(s)
+  return s.id
+end, require('opencode.client').request_sync('opencode/session/list', vim.empty_dict(), 5000) or {})
+plan = { { kind = 'opencode.session', pick = session(second) }, { kind = 'opencode.session_action', pick = action('Delete') },
+  { kind = 'opencode.confirm', pick = function() return 'Delete' end } }
 vim.cmd('OpenCode sessions')
 H.wait(done, 'the delete pickers')
 local remaining = nil

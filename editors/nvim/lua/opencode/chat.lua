@@ -1,8 +1,11 @@
--- The chat buffer: the current session's transcript on top, an input section below a
--- separator line. <CR> (normal mode) sends the input, q stops the run or closes the window.
+-- The chat buffer: the current session's transcript on top, the input section below it.
+-- <CR> (normal mode) sends the input, q stops the run or closes the window.
 --
--- Rendering replaces only the lines that changed (common prefix and suffix are kept), so a
--- streamed delta touches one or two lines and folds, cursor and scroll stay where they are.
+-- The line between the two is virtual text above the input's first line (an extmark), so it
+-- cannot be deleted: the transcript is every line above that mark, the input every line from it
+-- on. Rendering replaces only the transcript lines that changed (common prefix and suffix are
+-- kept), so a streamed delta touches one or two lines, the typed input is never touched, and
+-- folds, cursor and scroll stay where they are.
 local config = require('opencode.config')
 local render = require('opencode.render')
 local state = require('opencode.state')
@@ -12,8 +15,9 @@ local M = {}
 M.separator = '──── message · <CR> send · q stop ────'
 local ns = vim.api.nvim_create_namespace('opencode.chat')
 local bufnr = nil
-local separator_mark = nil
+local input_mark = nil
 local folds = {}
+local ask_rows = {} -- 1-based transcript line -> permission request id of the ask block there
 local render_scheduled = false
 
 local function valid()
@@ -25,25 +29,26 @@ function M.bufnr()
   return valid() and bufnr or nil
 end
 
--- The separator's row (0-based); put it back at the end if the user deleted it.
-local function separator_row()
-  local pos = vim.api.nvim_buf_get_extmark_by_id(bufnr, ns, separator_mark, {})
-  local row = pos[1]
-  if row and vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] == M.separator then
-    return row
+local function place_input_mark(row)
+  input_mark = vim.api.nvim_buf_set_extmark(bufnr, ns, row, 0, {
+    id = input_mark,
+    -- Left gravity: a line opened at the top of the input (O) stays input.
+    right_gravity = false,
+    virt_lines = { { { M.separator, 'FloatBorder' } } },
+    virt_lines_above = true,
+  })
+end
+
+-- The input's first row (0-based); the transcript is every row above it.
+local function input_row()
+  local row = vim.api.nvim_buf_get_extmark_by_id(bufnr, ns, input_mark, {})[1]
+  local count = vim.api.nvim_buf_line_count(bufnr)
+  if not row or row >= count then
+    -- The input was deleted up to the end of the buffer: give it an empty line again.
+    vim.api.nvim_buf_set_lines(bufnr, count, count, false, { '' })
+    row = count
+    place_input_mark(row)
   end
-  local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
-  for i, line in ipairs(lines) do
-    if line == M.separator then
-      row = i - 1
-      break
-    end
-  end
-  if not row or lines[row + 1] ~= M.separator then
-    vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { M.separator, '' })
-    row = vim.api.nvim_buf_line_count(bufnr) - 2
-  end
-  separator_mark = vim.api.nvim_buf_set_extmark(bufnr, ns, row, 0, { id = separator_mark })
   return row
 end
 
@@ -66,6 +71,31 @@ local function set_window_options(win)
   wo.signcolumn = 'no'
 end
 
+--- The permission ask whose block is under the cursor of the current window, if any.
+function M.ask_at_cursor()
+  if vim.api.nvim_get_current_buf() ~= bufnr then
+    return nil
+  end
+  return ask_rows[vim.api.nvim_win_get_cursor(0)[1]]
+end
+
+local function map_answer_keys(buf)
+  local permission = require('opencode.permission')
+  for _, k in ipairs(permission.keys) do
+    -- An expr mapping: on an ask block the key answers it, anywhere else it is the plain key.
+    vim.keymap.set('n', k.key, function()
+      local id = M.ask_at_cursor()
+      if id then
+        vim.schedule(function()
+          permission.press(k.key, id)
+        end)
+        return ''
+      end
+      return k.key
+    end, { buffer = buf, expr = true, desc = 'opencode: on a permission ask: ' .. k.label })
+  end
+end
+
 local function create_buffer()
   bufnr = vim.api.nvim_create_buf(false, true)
   vim.api.nvim_buf_set_name(bufnr, 'opencode://chat')
@@ -74,8 +104,9 @@ local function create_buffer()
   bo.bufhidden = 'hide'
   bo.swapfile = false
   bo.filetype = 'markdown'
-  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, { '# opencode', '', M.separator, '' })
-  separator_mark = vim.api.nvim_buf_set_extmark(bufnr, ns, 2, 0, {})
+  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, { '# opencode', '' })
+  input_mark = nil
+  place_input_mark(1)
   local keys = config.get().chat.keys or {}
   if keys.send then
     vim.keymap.set('n', keys.send, M.send, { buffer = bufnr, desc = 'opencode: send the message' })
@@ -83,10 +114,12 @@ local function create_buffer()
   if keys.stop then
     vim.keymap.set('n', keys.stop, M.stop_or_close, { buffer = bufnr, desc = 'opencode: stop the run or close' })
   end
+  map_answer_keys(bufnr)
   vim.api.nvim_create_autocmd('BufWinEnter', {
     buffer = bufnr,
     callback = function()
       set_window_options(vim.api.nvim_get_current_win())
+      vim.schedule(require('opencode.permission').update_winbar)
     end,
   })
   return bufnr
@@ -109,30 +142,87 @@ function M.windows()
   return vim.fn.win_findbuf(bufnr)
 end
 
---- Show the chat (focus it when it is already visible) with the cursor in the input section.
-function M.open()
+local function first_ask_row(request_id)
+  local rows = {}
+  for row, id in pairs(ask_rows) do
+    if id == request_id then
+      table.insert(rows, row)
+    end
+  end
+  table.sort(rows)
+  return rows[1]
+end
+
+--- Show the chat. opts.focus = false keeps the cursor where it is; opts.at_ask puts the cursor
+--- on that permission ask's block; otherwise the cursor goes to the input section.
+function M.open(opts)
+  opts = opts or {}
   local buf = M.buffer()
+  local previous = vim.api.nvim_get_current_win()
   local wins = M.windows()
+  local win
   if #wins > 0 then
-    vim.api.nvim_set_current_win(wins[1])
+    win = wins[1]
+    if opts.focus ~= false then
+      vim.api.nvim_set_current_win(win)
+    end
   else
-    local opts = config.get().chat
-    if opts.layout == 'tab' then
+    local chat_opts = config.get().chat
+    if chat_opts.layout == 'tab' then
       vim.cmd('tab sbuffer ' .. buf)
-    elseif opts.layout == 'split' then
-      vim.cmd(('botright %dsplit'):format(opts.height or 20))
+    elseif chat_opts.layout == 'split' then
+      vim.cmd(('botright %dsplit'):format(chat_opts.height or 20))
       vim.api.nvim_win_set_buf(0, buf)
-    elseif opts.layout == 'current' then
+    elseif chat_opts.layout == 'current' then
       vim.api.nvim_win_set_buf(0, buf)
     else
-      vim.cmd(('botright %dvsplit'):format(opts.width or 80))
+      vim.cmd(('botright %dvsplit'):format(chat_opts.width or 80))
       vim.api.nvim_win_set_buf(0, buf)
     end
-    set_window_options(vim.api.nvim_get_current_win())
+    win = vim.api.nvim_get_current_win()
+    set_window_options(win)
+    -- A new window starts at the input, following the stream.
+    vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(buf), 0 })
   end
   M.render_now()
-  local last = vim.api.nvim_buf_line_count(buf)
-  vim.api.nvim_win_set_cursor(0, { last, 0 })
+  local ask_row = opts.at_ask and first_ask_row(opts.at_ask)
+  if ask_row then
+    vim.api.nvim_win_set_cursor(win, { ask_row, 0 })
+    vim.api.nvim_win_call(win, function()
+      vim.cmd('normal! zt')
+    end)
+  elseif opts.focus ~= false then
+    vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(buf), 0 })
+  end
+  if opts.focus == false and vim.api.nvim_win_is_valid(previous) and previous ~= win then
+    vim.api.nvim_set_current_win(previous)
+  end
+  require('opencode.permission').update_winbar()
+  return win
+end
+
+-- The transcript lines to show: the session, prompts on their way, pending permission asks.
+local function build_lines()
+  local outbox = require('opencode.outbox')
+  local lines, new_folds
+  local sending = outbox.entries(state.session_id)
+  if state.session_id then
+    lines, new_folds = render.session(state.session_id, { outbox = sending, queued = outbox.queued_ids() })
+  else
+    lines, new_folds = render.empty(sending, require('opencode.sessions').resume_hint())
+  end
+  local rows = {}
+  for _, request in ipairs(require('opencode.permission').list()) do
+    if #lines > 0 and lines[#lines] ~= '' then
+      table.insert(lines, '')
+    end
+    for _, line in ipairs(require('opencode.permission').lines(request)) do
+      table.insert(lines, line)
+      rows[#lines] = request.id
+    end
+    table.insert(lines, '')
+  end
+  return lines, new_folds, rows
 end
 
 --- Replace the transcript region with the current session's lines.
@@ -141,13 +231,8 @@ function M.render_now()
   if not valid() then
     return
   end
-  local lines, new_folds
-  if state.session_id then
-    lines, new_folds = render.session(state.session_id)
-  else
-    lines, new_folds = { '# opencode', '', '_No session yet: write below and press <CR>._', '' }, {}
-  end
-  local sep = separator_row()
+  local lines, new_folds, rows = build_lines()
+  local sep = input_row()
   local old = vim.api.nvim_buf_get_lines(bufnr, 0, sep, false)
   local first = 1
   while first <= #old and first <= #lines and old[first] == lines[first] do
@@ -159,20 +244,20 @@ function M.render_now()
     new_last = new_last - 1
   end
   folds = new_folds
+  ask_rows = rows
   if first <= old_last or first <= new_last then
-    -- Follow the stream in windows whose cursor sits in the transcript's last line.
-    local follow = {}
+    -- Windows whose cursor is in the input keep it there, on the same input line.
+    local in_input = {}
     for _, win in ipairs(M.windows()) do
-      if vim.api.nvim_win_get_cursor(win)[1] >= sep then
-        follow[win] = true
+      local cursor = vim.api.nvim_win_get_cursor(win)
+      if cursor[1] > sep then
+        in_input[win] = { cursor[1] - sep, cursor[2] }
       end
     end
     vim.api.nvim_buf_set_lines(bufnr, first - 1, old_last, false, vim.list_slice(lines, first, new_last))
-    local new_sep = separator_row()
-    for win in pairs(follow) do
-      if vim.api.nvim_win_get_cursor(win)[1] < new_sep then
-        pcall(vim.api.nvim_win_set_cursor, win, { new_sep, 0 })
-      end
+    place_input_mark(#lines)
+    for win, at in pairs(in_input) do
+      pcall(vim.api.nvim_win_set_cursor, win, { #lines + at[1], at[2] })
     end
   end
   vim.api.nvim_exec_autocmds('User', { pattern = 'OpencodeChatRender', modeline = false, data = { bufnr = bufnr } })
@@ -192,7 +277,7 @@ function M.transcript_lines()
   if not valid() then
     return {}
   end
-  return vim.api.nvim_buf_get_lines(bufnr, 0, separator_row(), false)
+  return vim.api.nvim_buf_get_lines(bufnr, 0, input_row(), false)
 end
 
 --- The text of the input section.
@@ -200,16 +285,16 @@ function M.input_text()
   if not valid() then
     return ''
   end
-  local lines = vim.api.nvim_buf_get_lines(bufnr, separator_row() + 1, -1, false)
+  local lines = vim.api.nvim_buf_get_lines(bufnr, input_row(), -1, false)
   return vim.trim(table.concat(lines, '\n'))
 end
 
 function M.set_input(text)
   local buf = M.buffer()
-  vim.api.nvim_buf_set_lines(buf, separator_row() + 1, -1, false, vim.split(text or '', '\n', { plain = true }))
+  vim.api.nvim_buf_set_lines(buf, input_row(), -1, false, vim.split(text or '', '\n', { plain = true }))
 end
 
---- Send the input section to the current session.
+--- Send the input section to the current session: it shows at once as a prompt on its way.
 function M.send()
   local text = M.input_text()
   if text == '' then

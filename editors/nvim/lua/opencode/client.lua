@@ -49,7 +49,7 @@ function M.root_dir()
 end
 
 local function on_event(_, params)
-  -- The global event feed; the chat reads the same events from $/progress for its own runs.
+  -- The event feed: every server event, once (the chat, permission asks, other sessions).
   require('opencode.events').dispatch(params, 'feed')
   return vim.NIL
 end
@@ -63,7 +63,12 @@ function M.lsp_config()
     cmd_env = opts.cmd_env,
     root_dir = M.root_dir(),
     init_options = config.init_options(),
-    handlers = { ['opencode/event'] = on_event },
+    handlers = {
+      ['opencode/event'] = on_event,
+      ['$/progress'] = function(...)
+        return require('opencode.progress').handler(...)
+      end,
+    },
     on_exit = function(code)
       vim.schedule(function()
         require('opencode.events').server_exited(code)

@@ -9,35 +9,54 @@ local function rest(args)
   return table.concat(args, ' ')
 end
 
+local function range_of(cmd)
+  if cmd.range and cmd.range > 0 then
+    return { bufnr = vim.api.nvim_get_current_buf(), line1 = cmd.line1, line2 = cmd.line2 }
+  end
+  return nil
+end
+
 M.subcommands = {
   chat = { desc = 'open the chat for the current session', run = function() api().chat() end },
   send = { desc = "send the chat's input section", run = function() api().send() end },
   ask = {
-    desc = 'ask {text}; with a range the selected lines go along',
+    desc = 'ask [text] (asked for when left out); with a range the selected lines and their diagnostics go along',
     run = function(args, cmd)
-      local range = nil
-      if cmd.range and cmd.range > 0 then
-        range = { bufnr = vim.api.nvim_get_current_buf(), line1 = cmd.line1, line2 = cmd.line2 }
-      end
-      api().ask(rest(args), range)
+      api().ask(rest(args), range_of(cmd))
     end,
   },
+  fix = {
+    desc = 'ask the agent to fix the diagnostics of the range (or the buffer)',
+    run = function(_, cmd)
+      api().fix(range_of(cmd))
+    end,
+  },
+  continue = { desc = 'continue the most recent session', run = function() api().continue() end },
   stop = { desc = 'stop the running prompt', run = function() api().stop() end },
   new = { desc = 'start a new session', run = function() api().new() end },
   sessions = { desc = 'pick a session: open, rename, fork, delete', run = function() api().sessions() end },
+  permission = { desc = 'go to the pending permission ask (a/A/r/R answer it)', run = function() api().permission() end },
+  approvals = { desc = 'list stored "always" approvals and revoke one', run = function() api().approvals() end },
+  diff = { desc = "show the last turn's file changes", run = function() api().diff() end },
   agent = {
     desc = 'choose the agent [name]',
     run = function(args) api().agent(args[1]) end,
     complete = function()
-      return { 'build', 'plan' }
+      return require('opencode.pickers').agent_names()
     end,
   },
-  model = { desc = 'choose the model [provider/model]', run = function(args) api().model(args[1]) end },
+  model = {
+    desc = 'choose the model [provider/model]',
+    run = function(args) api().model(args[1]) end,
+    complete = function()
+      return require('opencode.pickers').model_names()
+    end,
+  },
   compact = { desc = 'summarize the session to free context', run = function() api().compact() end },
-  undo = { desc = 'revert the last turn', run = function() api().undo() end },
+  undo = { desc = 'revert the last turn (its prompt comes back in the input)', run = function() api().undo() end },
   redo = { desc = 'bring back what undo reverted', run = function() api().redo() end },
   export = {
-    desc = 'export the session as OpenCode JSON [file]',
+    desc = 'export the session as OpenCode JSON [file] (default: <session id>.json, shown)',
     run = function(args) api().export(args[1]) end,
     complete = function(lead)
       return vim.fn.getcompletion(lead, 'file')

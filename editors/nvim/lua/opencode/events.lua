@@ -1,9 +1,7 @@
 -- Routing server events (`{type, properties}`) to the transcript, the chat and permission asks.
 --
--- Events come twice while this Neovim runs a prompt: on the run's $/progress stream and on the
--- global `opencode/event` feed. For a session being streamed the feed's copy is dropped, so each
--- text delta is applied exactly once; the feed still covers everything else (other sessions,
--- titles set after a run ends, asks from runs started elsewhere).
+-- Events come once, on the global `opencode/event` feed (the plugin asks for `events: true`; the
+-- run's $/progress reports are only read for their words), so each text delta is applied once.
 local M = {}
 
 local function session_of(event)
@@ -39,9 +37,6 @@ function M.dispatch(event, source)
     return
   end
   local session_id = session_of(event)
-  if source == 'feed' and session_id and require('opencode.run').streaming(session_id) then
-    return
-  end
   if event.type == 'session.deleted' then
     local id = event.properties.info and event.properties.info.id
     require('opencode.transcript').forget(id)
@@ -57,6 +52,10 @@ function M.dispatch(event, source)
     return
   end
   local changed = transcript.apply(event)
+  -- Streamed deltas never settle a prompt on its way; everything else may.
+  if changed and event.properties.delta == nil and require('opencode.outbox').active() then
+    require('opencode.outbox').observe(changed)
+  end
   if changed and changed == state.session_id then
     require('opencode.chat').render()
   end

@@ -7,7 +7,12 @@
 --   ask(text, range?)       prompt the current session; range = {bufnr, line1, line2}
 --   prompt(parts)           prompt the current session with raw prompt parts
 --   stop()                  abort the current session's run
+--   continue()              resume the workspace's most recent session
+--   fix(range?)             ask to fix the diagnostics of a range or the buffer
+--   permission()            move the cursor to the oldest pending permission ask
+--   approvals() diff()      stored "always" approvals; the last turn's changes
 --   new() sessions() agent() model() compact() undo() redo() export(path?)
+--   statusline()            a pending ask or "working", for statuslines
 local config = require('opencode.config')
 local state = require('opencode.state')
 
@@ -35,17 +40,57 @@ function M.chat()
   chat().open()
   if state.session_id then
     sessions().open(state.session_id)
+  else
+    -- After a restart: say which session was last, and how to continue it.
+    sessions().refresh_last()
   end
+end
+
+--- :OpenCode continue - make the workspace's most recent session current and show it.
+function M.continue()
+  sessions().list(function(list)
+    local last = type(list) == 'table' and list[1] or nil
+    if not last then
+      vim.notify('opencode: no session to continue yet', vim.log.levels.INFO)
+      return
+    end
+    sessions().open(last.id, function()
+      chat().open()
+    end)
+  end)
 end
 
 function M.send()
   chat().send()
 end
 
---- Prompt the current session (created when there is none) with prompt parts.
+local function text_of(parts)
+  local texts = {}
+  for _, part in ipairs(parts) do
+    if part.type == 'text' and type(part.text) == 'string' then
+      table.insert(texts, part.text)
+    end
+  end
+  return table.concat(texts, '\n')
+end
+
+--- Prompt the current session (created when there is none) with prompt parts. The prompt shows
+--- in the chat at once, marked queued when the session is still busy with an earlier one.
 function M.prompt(parts, opts)
-  sessions().ensure(function(session_id)
-    require('opencode.run').prompt(session_id, parts, opts)
+  opts = opts or {}
+  local outbox = require('opencode.outbox')
+  local run = require('opencode.run')
+  local session_id = state.session_id
+  local entry = outbox.add(session_id, text_of(parts), session_id ~= nil and run.busy(session_id))
+  chat().render_now()
+  sessions().ensure(function(id)
+    if entry.session_id ~= id then
+      outbox.bind(entry, id)
+    end
+    run.prompt(id, parts, vim.tbl_extend('force', opts, { outbox = entry }))
+  end, function()
+    outbox.remove(entry)
+    chat().render()
   end)
 end
 
@@ -64,11 +109,42 @@ function M.selection_part(bufnr, line1, line2)
   }
 end
 
---- :OpenCode ask {text}; with a range the selected lines go along as a file part.
+local severity_name = { 'error', 'warning', 'info', 'hint' }
+
+--- The buffer's diagnostics on lines line1..line2 (1-based; all lines when nil) as a text part.
+function M.diagnostics_part(bufnr, line1, line2)
+  local lines = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    local lnum = d.lnum + 1
+    if not line1 or (lnum >= line1 and lnum <= line2) then
+      table.insert(lines, ('- line %d: %s: %s%s'):format(lnum, severity_name[d.severity] or 'note',
+        (d.message or ''):gsub('\n', ' '), d.source and (' (' .. d.source .. ')') or ''))
+    end
+  end
+  if #lines == 0 then
+    return nil
+  end
+  local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':.')
+  return { type = 'text', text = ('Diagnostics in %s:\n%s'):format(name, table.concat(lines, '\n')) }
+end
+
+local function show_chat_keep_cursor()
+  if config.get().chat.open_on_ask then
+    -- The chat follows the stream on its own; the cursor stays where the user works.
+    chat().open({ focus = false })
+  end
+end
+
+--- :OpenCode ask {text}; with a range the selected lines (and their diagnostics) go along.
+--- Without text it asks for it.
 function M.ask(text, range)
   text = vim.trim(text or '')
   if text == '' then
-    vim.notify('opencode: ask what? (:OpenCode ask {text})', vim.log.levels.WARN)
+    vim.ui.input({ prompt = 'Ask opencode: ' }, function(input)
+      if input and vim.trim(input) ~= '' then
+        M.ask(input, range)
+      end
+    end)
     return
   end
   local parts = { { type = 'text', text = text } }
@@ -77,15 +153,27 @@ function M.ask(text, range)
     if part then
       table.insert(parts, part)
     end
+    table.insert(parts, M.diagnostics_part(range.bufnr, range.line1, range.line2))
   end
-  if config.get().chat.open_on_ask then
-    local current = vim.api.nvim_get_current_win()
-    chat().open()
-    -- Keep editing where the user was; the chat follows the stream on its own.
-    if vim.api.nvim_win_is_valid(current) and range then
-      vim.api.nvim_set_current_win(current)
-    end
+  show_chat_keep_cursor()
+  M.prompt(parts)
+end
+
+--- :[range]OpenCode fix - ask the agent to fix the diagnostics of the range (or the buffer).
+function M.fix(range)
+  local bufnr = range and range.bufnr or vim.api.nvim_get_current_buf()
+  local diagnostics = M.diagnostics_part(bufnr, range and range.line1, range and range.line2)
+  if not diagnostics then
+    vim.notify('opencode: no diagnostics to fix here', vim.log.levels.INFO)
+    return
   end
+  local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':.')
+  local parts = { { type = 'text', text = ('Fix these problems in %s.'):format(name) }, diagnostics }
+  local file = M.selection_part(bufnr, range and range.line1 or 1, range and range.line2 or vim.api.nvim_buf_line_count(bufnr))
+  if file then
+    table.insert(parts, 2, file)
+  end
+  show_chat_keep_cursor()
   M.prompt(parts)
 end
 
@@ -107,55 +195,36 @@ function M.sessions()
   sessions().pick()
 end
 
---- Choose the agent of the next prompts.
 function M.agent(name)
-  if name and name ~= '' then
-    state.agent = name
-    vim.notify('opencode: agent ' .. name)
-    return
-  end
-  client().call('opencode/agent/list', vim.empty_dict(), function(agents)
-    local primary = vim.tbl_filter(function(a)
-      return a.mode ~= 'subagent' and not a.hidden
-    end, agents or {})
-    vim.ui.select(primary, {
-      prompt = 'opencode agent',
-      kind = 'opencode.agent',
-      format_item = function(a)
-        return a.name .. (a.description and (' · ' .. a.description) or '')
-      end,
-    }, function(a)
-      if a then
-        state.agent = a.name
-      end
-    end)
-  end)
+  require('opencode.pickers').agent(name)
 end
 
---- Choose the model of the next prompts ("provider/model" or from the server's list).
 function M.model(ref)
-  if ref and ref ~= '' then
-    local model = state.parse_model(ref)
-    if not model then
-      vim.notify('opencode: a model is "provider/model"', vim.log.levels.ERROR)
-      return
-    end
-    state.model = model
-    return
+  require('opencode.pickers').model(ref)
+end
+
+function M.permission()
+  require('opencode.permission').focus()
+end
+
+function M.approvals()
+  require('opencode.review').approvals()
+end
+
+function M.diff()
+  require('opencode.review').diff()
+end
+
+--- A short text for statuslines: a pending permission ask, else whether the agent works.
+function M.statusline()
+  local asked = require('opencode.permission').statusline()
+  if asked ~= '' then
+    return asked
   end
-  client().call('opencode/model/list', vim.empty_dict(), function(models)
-    vim.ui.select(models or {}, {
-      prompt = 'opencode model',
-      kind = 'opencode.model',
-      format_item = function(m)
-        return m.providerID .. '/' .. m.modelID .. (m.name and (' · ' .. m.name) or '')
-      end,
-    }, function(m)
-      if m then
-        state.model = { providerID = m.providerID, modelID = m.modelID }
-      end
-    end)
-  end)
+  if state.session_id and require('opencode.run').busy(state.session_id) then
+    return 'opencode: working'
+  end
+  return ''
 end
 
 local function with_session(cb)
@@ -173,64 +242,17 @@ function M.compact()
   end)
 end
 
-local function session_changed(info)
-  require('opencode.transcript').get(info.id).info = info
-  require('opencode.run').reload(info.id, function()
-    chat().render()
-  end)
-end
-
---- Revert the last turn (again: the turn before it).
 function M.undo()
-  with_session(function(id)
-    local transcript = require('opencode.transcript')
-    local info = transcript.get(id).info
-    local before = info and type(info.revert) == 'table' and info.revert.messageID or nil
-    local user = transcript.last_user_message(id, before)
-    if not user then
-      vim.notify('opencode: nothing to undo', vim.log.levels.INFO)
-      return
-    end
-    client().call('opencode/session/revert', { sessionID = id, messageID = user.id }, session_changed)
-  end)
+  with_session(require('opencode.history').undo)
 end
 
---- Bring back one turn that undo hid (as OpenCode's redo); the last one clears the revert.
 function M.redo()
-  with_session(function(id)
-    local transcript = require('opencode.transcript')
-    local info = transcript.get(id).info
-    local revert = info and type(info.revert) == 'table' and info.revert or nil
-    if not revert then
-      vim.notify('opencode: nothing to redo', vim.log.levels.INFO)
-      return
-    end
-    local next_user = transcript.next_user_message(id, revert.messageID)
-    if next_user then
-      client().call('opencode/session/revert', { sessionID = id, messageID = next_user.id }, session_changed)
-    else
-      client().call('opencode/session/unrevert', { sessionID = id }, session_changed)
-    end
-  end)
+  with_session(require('opencode.history').redo)
 end
 
---- Write the session in OpenCode's export shape to `path`, or show it in a new buffer.
 function M.export(path)
   with_session(function(id)
-    client().call('opencode/session/export', { sessionID = id }, function(data)
-      local text = vim.json.encode(data)
-      if path and path ~= '' then
-        local file = vim.fn.fnamemodify(path, ':p')
-        vim.fn.writefile({ text }, file)
-        vim.notify('opencode: exported to ' .. file)
-        return
-      end
-      vim.cmd('new')
-      local buf = vim.api.nvim_get_current_buf()
-      vim.bo[buf].buftype = 'nofile'
-      vim.bo[buf].filetype = 'json'
-      vim.api.nvim_buf_set_lines(buf, 0, -1, false, { text })
-    end)
+    require('opencode.history').export(id, path)
   end)
 end
 

@@ -6,6 +6,7 @@
 local transcript = require('opencode.transcript')
 
 local M = {}
+local settled_after
 
 M.max_output_lines = 200
 
@@ -107,9 +108,87 @@ local function indented(text, limit)
   return out
 end
 
+local todo_mark = { completed = '[x]', in_progress = '[~]', cancelled = '[-]' }
+
+--- A todo list as markdown checklist lines.
+function M.checklist(todos)
+  local lines = {}
+  for _, todo in ipairs(todos) do
+    if type(todo) == 'table' then
+      local line = ('- %s %s'):format(todo_mark[todo.status] or '[ ]', tostring(todo.content or ''):gsub('\n', ' '))
+      if todo.status == 'in_progress' then
+        line = line .. ' _(in progress)_'
+      elseif todo.status == 'cancelled' then
+        line = line .. ' _(cancelled)_'
+      end
+      table.insert(lines, line)
+    end
+  end
+  if #lines == 0 then
+    table.insert(lines, '_(no todos)_')
+  end
+  return table.concat(lines, '\n')
+end
+
+-- Whether anything but bookkeeping follows a part in its message, or the message ended well.
+settled_after = function(entry, part)
+  if entry.info.time and entry.info.time.completed and not entry.info.error then
+    return true
+  end
+  local after = false
+  for _, other in ipairs(entry.parts) do
+    if other == part then
+      after = true
+    elseif after and (other.type == 'text' or other.type == 'tool' or other.type == 'reasoning') then
+      return true
+    end
+  end
+  return false
+end
+
+--- An error message that says which endpoint failed when it does not already.
+function M.error_text(message, provider_id)
+  message = tostring(message or '')
+  if message:find('https?://') then
+    return message
+  end
+  local providers = require('opencode.config').get().providers or {}
+  local settings = provider_id and providers[provider_id] or nil
+  if settings == nil then
+    -- One configured provider: that is the endpoint the run used.
+    local only = nil
+    for _, value in pairs(providers) do
+      if only ~= nil then
+        only = false
+        break
+      end
+      only = value
+    end
+    settings = only or nil
+  end
+  if type(settings) == 'table' and type(settings.apiBase) == 'string' then
+    return ('%s (endpoint %s)'):format(message, settings.apiBase)
+  end
+  return message
+end
+
+--- "**error** Name: message (endpoint ...)" for a message or session error.
+function M.error_line(err, provider_id)
+  local data = type(err.data) == 'table' and err.data or {}
+  provider_id = provider_id or data.providerID
+  return ('**error** %s: %s'):format(tostring(err.name), M.error_text(data.message or '', provider_id))
+end
+
 local function render_tool(b, part)
   local state = type(part.state) == 'table' and part.state or {}
   local body = {}
+  local meta = type(state.metadata) == 'table' and state.metadata or {}
+  if part.tool == 'todowrite' and type(meta.todos) == 'table' then
+    -- The task list as a checklist, completed items included (the tool's output leaves them out).
+    b:add(M.tool_header(part))
+    b:add(M.checklist(meta.todos))
+    return
+  end
   if state.status == 'completed' and type(state.output) == 'string' and state.output ~= '' then
     body = indented(state.output, M.max_output_lines)
   end
@@ -117,7 +196,6 @@ local function render_tool(b, part)
   if state.status == 'error' and state.error then
     b:add('    error: ' .. tostring(state.error):gsub('\n', ' '))
   end
-  local meta = type(state.metadata) == 'table' and state.metadata or {}
   if type(meta.diff) == 'string' and meta.diff ~= '' then
     b:add('```diff')
     b:add((meta.diff:gsub('\n$', '')))
@@ -125,7 +203,7 @@ local function render_tool(b, part)
   end
 end
 
-local function render_user(b, entry)
+local function render_user(b, entry, queued)
   b:blank()
   if #entry.parts > 0 and entry.parts[1].type == 'compaction' then
     -- A compaction request: a divider, the summary follows as the answer.
@@ -133,7 +211,7 @@ local function render_user(b, entry)
     b:add('_conversation compacted_')
     return
   end
-  b:add('## You')
+  b:add(queued and '## You · queued (sent while the agent works; it reads this next)' or '## You')
   for _, part in ipairs(entry.parts) do
     if part.type == 'text' and not part.synthetic then
       b:add(part.text)
@@ -175,9 +253,13 @@ local function render_assistant_parts(b, entry)
     elseif part.type == 'compaction' then
       b:add('_conversation compacted_')
     elseif part.type == 'retry' then
-      local err = type(part.error) == 'table' and part.error or {}
-      local data = type(err.data) == 'table' and err.data or {}
-      b:add(('_retry %s: %s_'):format(tostring(part.attempt), tostring(data.message or err.name or '')))
+      -- A retry note only while the retry has not produced anything yet: once the answer
+      -- streams (or the message ends well) the note has served its purpose.
+      if not settled_after(entry, part) then
+        local err = type(part.error) == 'table' and part.error or {}
+        local data = type(err.data) == 'table' and err.data or {}
+        b:add(('_retry %s: %s_'):format(tostring(part.attempt), M.error_text(data.message or err.name or '')))
+      end
     elseif part.type == 'subtask' then
       b:add('[subtask] ' .. tostring(part.description))
     end
@@ -187,8 +269,7 @@ local function render_assistant_parts(b, entry)
     if err.name == 'MessageAbortedError' then
       b:add('_aborted_')
     else
-      local data = type(err.data) == 'table' and err.data or {}
-      b:add(('**error** %s: %s'):format(tostring(err.name), tostring(data.message or '')))
+      b:add(M.error_line(err, entry.info.providerID))
     end
   end
 end
@@ -228,8 +309,38 @@ local function turn_finished(infos)
   return last.finish ~= 'tool-calls' or last.error ~= nil
 end
 
---- Lines and folds for one session's chat transcript.
-function M.session(session_id)
+-- Prompts sent but not yet stored by the server, and the line saying the agent works.
+local function render_outbox(b, outbox)
+  for _, entry in ipairs(outbox or {}) do
+    b:blank()
+    b:add(entry.queued and '## You · queued (sent while the agent works; it reads this next)' or '## You')
+    b:add(entry.text)
+  end
+end
+
+local function starting_line()
+  local client = require('opencode.client').find()
+  if client and client.initialized then
+    return '_working…_'
+  end
+  return '_working… (starting the server)_'
+end
+
+local function retry_line(status)
+  local line = ('_retrying (attempt %s)'):format(tostring(status.attempt))
+  local next_ms = tonumber(status.next)
+  if next_ms then
+    local seconds = math.max(0, math.ceil((next_ms - os.time() * 1000) / 1000))
+    line = line .. (' in %ds'):format(seconds)
+  end
+  return line .. ': ' .. M.error_text(status.message) .. '_'
+end
+
+--- Lines and folds for one session's chat transcript. opts.outbox: prompts on their way;
+--- opts.queued: user message id -> true for prompts waiting for the running loop.
+function M.session(session_id, opts)
+  opts = opts or {}
+  local queued = opts.queued or {}
   local b = builder()
   local t = transcript.get(session_id)
   local info = t.info or {}
@@ -245,7 +356,7 @@ function M.session(session_id)
   for _, entry in ipairs(transcript.messages(session_id)) do
     if entry.info.role == 'user' then
       close_turn()
-      render_user(b, entry)
+      render_user(b, entry, queued[entry.info.id] ~= nil)
     else
       if not turn then
         turn = {}
@@ -258,28 +369,47 @@ function M.session(session_id)
     end
   end
   close_turn()
-  local hidden = transcript.hidden_count(session_id)
+  local hidden = transcript.hidden_turns(session_id)
   if hidden > 0 then
     b:blank()
-    b:add(('_%d reverted message(s) hidden · :OpenCode redo brings them back_'):format(hidden))
+    b:add(('_%d reverted turn%s hidden · :OpenCode redo brings back one at a time_'):format(hidden, hidden == 1 and '' or 's'))
   end
+  render_outbox(b, opts.outbox)
   local status = type(t.status) == 'table' and t.status or {}
-  if status.type == 'busy' then
+  if status.type == 'retry' then
     b:blank()
-    b:add('_working…_')
-  elseif status.type == 'retry' then
+    b:add(retry_line(status))
+  elseif status.type == 'busy' or #(opts.outbox or {}) > 0 then
     b:blank()
-    b:add(('_retrying (attempt %s): %s_'):format(tostring(status.attempt), tostring(status.message or '')))
+    b:add(starting_line())
   end
   if type(t.error) == 'table' then
-    local data = type(t.error.data) == 'table' and t.error.data or {}
     if t.error.name ~= 'MessageAbortedError' then
       b:blank()
-      b:add(('**error** %s: %s'):format(tostring(t.error.name), tostring(data.message or '')))
+      b:add(M.error_line(t.error))
     end
   end
   b:blank()
   return b.lines, b.folds
+end
+
+--- The chat before any session: prompts on their way, or how to start (and resume).
+function M.empty(outbox, hint)
+  local b = builder()
+  b:add('# opencode')
+  if outbox and #outbox > 0 then
+    render_outbox(b, outbox)
+    b:blank()
+    b:add(starting_line())
+  else
+    b:blank()
+    b:add('_No session yet: write below and press <CR>._')
+    if hint then
+      b:add(hint)
+    end
+  end
+  b:blank()
+  return b.lines, {}
 end
 
 return M

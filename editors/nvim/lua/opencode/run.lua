@@ -1,14 +1,13 @@
 -- Prompt runs: the `opencode/session/prompt` request and its work-done progress stream.
 --
--- Each run gets its own workDoneToken; the server reports every event of the run on it. The
--- events are read from the LspProgress autocommand, so progress plugins (fidget, the statusline's
--- vim.lsp.status()) show the same run the chat renders.
+-- Each run gets its own workDoneToken. The plugin asks the server for `events: true`, so (protocol
+-- v2) every event arrives once, on `opencode/event`, and the run's `$/progress` reports carry only
+-- human words for statuslines (vim.lsp.status(), fidget); the transcript is fed from the events.
 local client = require('opencode.client')
 
 local M = {}
 
 local runs = {} -- token -> { session_id }
-local streaming = {} -- session id -> the token whose reports feed the transcript
 local counter = 0
 
 local function fire(pattern, data)
@@ -22,35 +21,15 @@ function M.busy(session_id)
       return true
     end
   end
-  return false
-end
-
---- Whether the session's events are arriving on a progress stream (then the global event feed's
---- copies of the same events are skipped, so a text delta is applied once).
-function M.streaming(session_id)
-  return streaming[session_id] ~= nil
-end
-
-local function finish(token)
-  local run = runs[token]
-  runs[token] = nil
-  if run and streaming[run.session_id] == token then
-    streaming[run.session_id] = nil
-    -- A second prompt to the same session may still be running on its own token.
-    for other, r in pairs(runs) do
-      if r.session_id == run.session_id then
-        streaming[run.session_id] = other
-        break
-      end
-    end
-  end
-  return run
+  local t = require('opencode.transcript').get(session_id)
+  return type(t.status) == 'table' and (t.status.type == 'busy' or t.status.type == 'retry')
 end
 
 local function reload(session_id, done)
   client.request('opencode/session/messages', { sessionID = session_id }, function(err, result)
     if not err and type(result) == 'table' then
       require('opencode.transcript').load(session_id, result)
+      require('opencode.outbox').observe(session_id)
     end
     if done then
       done()
@@ -58,23 +37,53 @@ local function reload(session_id, done)
   end)
 end
 
---- Start a streamed request on a session (`opencode/session/prompt` or `.../summarize`): a fresh
---- workDoneToken goes with it and the run's reports feed the transcript. Returns the token.
-function M.start(session_id, method, params)
+-- Errors a person must see even when the chat is hidden: bad keys, unreachable endpoints.
+local function notify_run_error(session_id)
+  local t = require('opencode.transcript').get(session_id)
+  local messages = require('opencode.transcript').messages(session_id)
+  local last = messages[#messages]
+  local err = t.error or (last and last.info.role == 'assistant' and last.info.error) or nil
+  if type(err) == 'table' and err.name ~= 'MessageAbortedError' then
+    local render = require('opencode.render')
+    local level = err.name == 'ProviderAuthError' and vim.log.levels.ERROR or vim.log.levels.WARN
+    vim.notify('opencode: ' .. render.error_line(err, last and last.info.providerID):gsub('%*', ''), level)
+  end
+end
+
+--- Start a streamed request on a session (`opencode/session/prompt` or `.../summarize`) with a
+--- fresh workDoneToken. opts.outbox: the chat's entry for this prompt, settled when it ends.
+--- Returns the token.
+function M.start(session_id, method, params, opts)
+  opts = opts or {}
   counter = counter + 1
   local token = ('opencode.nvim:%d:%d'):format(vim.fn.getpid(), counter)
   runs[token] = { session_id = session_id }
-  streaming[session_id] = streaming[session_id] or token
   params = vim.tbl_extend('force', params, { sessionID = session_id, workDoneToken = token })
   require('opencode.chat').render()
   client.request(method, params, function(err, result)
-    finish(token)
-    if err and err.code ~= -32800 then
+    runs[token] = nil
+    if err and (err.code == -31001 or err.code == -32001) then
+      -- Protocol v2 "not found": the session was deleted elsewhere; the next prompt starts a new one.
+      local state = require('opencode.state')
+      if state.session_id == session_id then
+        state.session_id = nil
+      end
+      vim.notify('opencode: that session no longer exists; the next prompt starts a new one', vim.log.levels.ERROR)
+    elseif err and (err.code == -31002 or err.code == -32002) then
+      vim.notify('opencode: the agent is working on this session; wait or :OpenCode stop', vim.log.levels.WARN)
+    elseif err and err.code ~= -32800 then
       vim.notify(('opencode: %s failed: %s'):format(method, tostring(err.message)), vim.log.levels.ERROR)
     end
     -- Settle on the stored state: whatever the stream missed, the store has.
     reload(session_id, function()
+      if opts.outbox then
+        require('opencode.outbox').settle(opts.outbox)
+      end
+      require('opencode.outbox').observe(session_id)
       require('opencode.chat').render()
+      if not err then
+        notify_run_error(session_id)
+      end
       -- Files the agent wrote on disk (not through workspace/applyEdit) reload in their buffers.
       pcall(vim.cmd.checktime)
       fire('OpencodeRunDone', { session_id = session_id, token = token, error = err, result = result })
@@ -91,7 +100,7 @@ function M.prompt(session_id, parts, opts)
     parts = parts,
     agent = opts.agent or state.agent,
     model = opts.model or state.model,
-  })
+  }, { outbox = opts.outbox })
 end
 
 --- Abort the session's run (the server ends running tools and marks the message aborted).
@@ -115,11 +124,7 @@ function M.on_progress(args)
   if not run or type(value) ~= 'table' then
     return
   end
-  if value.kind == 'report' and type(value.event) == 'table' then
-    if streaming[run.session_id] == params.token then
-      require('opencode.events').dispatch(value.event, 'progress')
-    end
-  elseif value.kind == 'end' then
+  if value.kind == 'end' then
     fire('OpencodeRunEnd', { session_id = run.session_id, token = params.token, message = value.message })
   end
 end
@@ -130,7 +135,6 @@ vim.api.nvim_create_autocmd('LspProgress', { group = group, callback = M.on_prog
 --- Forget all runs (the server went away).
 function M.clear()
   runs = {}
-  streaming = {}
 end
 
 M.reload = reload

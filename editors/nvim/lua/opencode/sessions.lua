@@ -27,11 +27,18 @@ function M.open(session_id, cb)
   end)
 end
 
---- Create a session and make it current. cb(session)
-function M.new(cb)
+--- Create a session and make it current. cb(session); on_fail() when it could not be made.
+function M.new(cb, on_fail)
   -- No directory: the server files the session under its own workspace root, the same root the
   -- listing below reads (a root computed from whichever buffer is current could differ).
-  client.call('opencode/session/create', vim.empty_dict(), function(info)
+  client.request('opencode/session/create', vim.empty_dict(), function(err, info)
+    if err or type(info) ~= 'table' then
+      vim.notify('opencode: could not create a session: ' .. tostring(err and err.message), vim.log.levels.ERROR)
+      if on_fail then
+        on_fail()
+      end
+      return
+    end
     transcript.get(info.id).info = info
     state.session_id = info.id
     require('opencode.chat').render()
@@ -42,13 +49,31 @@ function M.new(cb)
 end
 
 --- cb(session_id) with the current session, creating one when there is none.
-function M.ensure(cb)
+function M.ensure(cb, on_fail)
   if state.session_id then
     cb(state.session_id)
     return
   end
   M.new(function(info)
     cb(info.id)
+  end, on_fail)
+end
+
+local last = nil -- the workspace's most recent session, for the empty chat's hint
+
+--- The empty chat's line about the last session, or nil.
+function M.resume_hint()
+  if not last then
+    return nil
+  end
+  return ('_Last session: %s · :OpenCode continue resumes it · :OpenCode sessions lists all_'):format(M.format(last))
+end
+
+--- Look up the most recent session (the chat shows it as a hint when no session is current).
+function M.refresh_last()
+  client.request('opencode/session/list', { roots = true }, function(err, list)
+    last = not err and type(list) == 'table' and list[1] or nil
+    require('opencode.chat').render()
   end)
 end
 
@@ -93,12 +118,23 @@ local actions = {
   {
     label = 'Delete',
     run = function(session)
-      client.call('opencode/session/delete', { sessionID = session.id }, function()
-        transcript.forget(session.id)
-        if state.session_id == session.id then
-          state.session_id = nil
+      vim.ui.select({ 'Delete', 'Keep' }, {
+        prompt = ('Delete "%s" and all its messages?'):format(session.title or session.id),
+        kind = 'opencode.confirm',
+      }, function(choice)
+        if choice ~= 'Delete' then
+          return
         end
-        require('opencode.chat').render()
+        client.call('opencode/session/delete', { sessionID = session.id }, function()
+          transcript.forget(session.id)
+          if state.session_id == session.id then
+            state.session_id = nil
+          end
+          if last and last.id == session.id then
+            last = nil
+          end
+          require('opencode.chat').render()
+        end)
       end)
     end,
   },

@@ -58,8 +58,9 @@ local function apply_part(part, delta)
   local t = M.get(part.sessionID)
   local entry = message_entry(t, part.messageID, part.sessionID)
   local held = entry.parts[part.id]
-  if type(delta) == 'string' and held and (part.type == 'text' or part.type == 'reasoning') then
-    local text = (held.text or '') .. delta
+  if type(delta) == 'string' and (part.type == 'text' or part.type == 'reasoning') then
+    -- Protocol v2: a delta event's part.text need not be the full text; the delta is what counts.
+    local text = (held and held.text or '') .. delta
     held = vim.deepcopy(part)
     held.text = text
     entry.parts[part.id] = held
@@ -166,6 +167,22 @@ function M.hidden_count(session_id)
   local n = 0
   for id in pairs(t.messages) do
     if id >= revert.messageID then
+      n = n + 1
+    end
+  end
+  return n
+end
+
+--- How many turns (user messages) a revert is hiding.
+function M.hidden_turns(session_id)
+  local t = sessions[session_id]
+  local revert = t and t.info and t.info.revert
+  if type(revert) ~= 'table' then
+    return 0
+  end
+  local n = 0
+  for id, entry in pairs(t.messages) do
+    if id >= revert.messageID and entry.info.role == 'user' then
       n = n + 1
     end
   end
