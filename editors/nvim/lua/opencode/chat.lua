@@ -244,20 +244,28 @@ function M.render_now()
     new_last = new_last - 1
   end
   folds = new_folds
+  local old_ask_rows = ask_rows
   ask_rows = rows
   if first <= old_last or first <= new_last then
     -- Windows whose cursor is in the input keep it there, on the same input line.
+    -- A cursor on an ask block goes to the input once the block is answered.
     local in_input = {}
     for _, win in ipairs(M.windows()) do
       local cursor = vim.api.nvim_win_get_cursor(win)
       if cursor[1] > sep then
         in_input[win] = { cursor[1] - sep, cursor[2] }
+      elseif old_ask_rows[cursor[1]] and not first_ask_row(old_ask_rows[cursor[1]]) then
+        in_input[win] = { 1, 0 }
       end
     end
     vim.api.nvim_buf_set_lines(bufnr, first - 1, old_last, false, vim.list_slice(lines, first, new_last))
     place_input_mark(#lines)
     for win, at in pairs(in_input) do
       pcall(vim.api.nvim_win_set_cursor, win, { #lines + at[1], at[2] })
+      -- Follow the stream: the input at the bottom, as much transcript above it as fits.
+      vim.api.nvim_win_call(win, function()
+        vim.cmd('normal! zb')
+      end)
     end
   end
   vim.api.nvim_exec_autocmds('User', { pattern = 'OpencodeChatRender', modeline = false, data = { bufnr = bufnr } })

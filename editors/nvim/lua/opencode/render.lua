@@ -204,6 +204,10 @@ local function render_tool(b, part)
 end
 
 local function render_user(b, entry, queued)
+  if #entry.parts == 0 then
+    -- Its parts are on their way (the chat already shows the prompt as sent).
+    return
+  end
   b:blank()
   if #entry.parts > 0 and entry.parts[1].type == 'compaction' then
     -- A compaction request: a divider, the summary follows as the answer.
