@@ -71,6 +71,7 @@ def run_nvim(script: str, workspace: Path, tmp_path: Path, api: str | None = Non
         cwd=workspace, env=full_env, capture_output=True, text=True, timeout=timeout,
     )
     assert proc.returncode == 0, f"nvim failed ({proc.returncode})\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert out.exists(), f"nvim ended without its observations\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     return json.loads(out.read_text())
 
 
@@ -277,9 +278,10 @@ def test_agent_edit_lands_in_the_open_buffer_with_a_diff_in_the_chat(workspace, 
     ])
     seen = run_nvim("edit", workspace, tmp_path, api=fake.base_url)
     assert seen["attached"]
-    # The server matched the unsaved buffer text and the edit went into the buffer, not the disk.
-    assert seen["buffer"] == ['print("bye")'] and seen["modified"]
-    assert (workspace / "hello.py").read_text() == 'print("hi")\n'
+    # The server matched the unsaved buffer text; the edit went into the buffer (its undo history)
+    # and to disk, so the buffer ends saved, with no "changed on disk" question.
+    assert seen["buffer"] == ['print("bye")'] and not seen["modified"], seen
+    assert seen["disk"] == ['print("bye")'] and (workspace / "hello.py").read_text() == 'print("bye")\n'
     assert seen["after_undo"] == ['print("hello")']
     chat = seen["chat"]
     assert "✓ edit hello.py (completed)" in chat

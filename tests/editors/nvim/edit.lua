@@ -12,6 +12,7 @@ H.out.attached = require('opencode.client').find() ~= nil
   and vim.lsp.buf_is_attached(buf, require('opencode.client').find().id)
 H.out.buffer = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
 H.out.modified = vim.bo[buf].modified
+H.out.disk = vim.fn.readfile('hello.py')
 H.out.chat = H.chat_lines()
 -- The edit is in the buffer's undo history.
 vim.api.nvim_buf_call(buf, function()

@@ -176,7 +176,12 @@ end
 function M.error_line(err, provider_id)
   local data = type(err.data) == 'table' and err.data or {}
   provider_id = provider_id or data.providerID
-  return ('**error** %s: %s'):format(tostring(err.name), M.error_text(data.message or '', provider_id))
+  local message = tostring(data.message or '')
+  if err.name == 'APIError' then
+    -- Only errors from the provider's endpoint name it (a local failure is not about it).
+    message = M.error_text(message, provider_id)
+  end
+  return ('**error** %s: %s'):format(tostring(err.name), message)
 end
 
 local function render_tool(b, part)

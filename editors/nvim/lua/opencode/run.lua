@@ -84,12 +84,34 @@ function M.start(session_id, method, params, opts)
       if not err then
         notify_run_error(session_id)
       end
-      -- Files the agent wrote on disk (not through workspace/applyEdit) reload in their buffers.
-      pcall(vim.cmd.checktime)
+      require('opencode.run').sync_buffers()
       fire('OpencodeRunDone', { session_id = session_id, token = token, error = err, result = result })
     end)
   end)
   return token
+end
+
+--- After a run: buffers the agent edited in the editor and on disk alike are marked saved; files
+--- it wrote on disk reload in buffers without unsaved changes. A buffer with changes of its own
+--- is never checked here (that would bring up Neovim's W12 question, which eats the next key).
+function M.sync_buffers()
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    local name = vim.api.nvim_buf_get_name(buf)
+    if vim.api.nvim_buf_is_loaded(buf) and vim.bo[buf].buftype == '' and name ~= '' and vim.fn.filereadable(name) == 1 then
+      if vim.bo[buf].modified then
+        local ok, disk = pcall(vim.fn.readfile, name)
+        if ok and vim.deep_equal(disk, vim.api.nvim_buf_get_lines(buf, 0, -1, false)) then
+          -- The buffer already holds what is on disk: write it (same bytes) so Neovim takes the
+          -- file's new time, without a reload that would add an undo step.
+          vim.api.nvim_buf_call(buf, function()
+            pcall(vim.cmd, 'silent noautocmd write!')
+          end)
+        end
+      else
+        pcall(vim.cmd.checktime, buf)
+      end
+    end
+  end
 end
 
 --- Prompt a session with prompt parts (protocol.md PromptPart). Returns the run's token.

@@ -66,7 +66,9 @@ function M.resume_hint()
   if not last then
     return nil
   end
-  return ('_Last session: %s · :OpenCode continue resumes it · :OpenCode sessions lists all_'):format(M.format(last))
+  local updated = last.time and last.time.updated or 0
+  return ('_Last session: %s (%s) · :OpenCode continue_'):format(last.title or last.id,
+    os.date('%Y-%m-%d %H:%M', math.floor(updated / 1000)))
 end
 
 --- Look up the most recent session (the chat shows it as a hint when no session is current).
