@@ -2,7 +2,8 @@
 
 ``prompt`` stores the user message, then either starts the loop or, when the session is already
 running, leaves the message for the running loop to pick up (OpenCode's behaviour) and waits for
-that loop to end. Each step is one assistant message whose ``parentID`` is the user message it
+that loop to end; it answers with the last assistant message made for its own user message.
+``submit`` is the first half, for callers that answer once the run has started. Each step is one assistant message whose ``parentID`` is the user message it
 answers; the loop goes on while the model asks for tools and stops on any other finish.
 """
 
@@ -100,6 +101,17 @@ class SessionRunner:
     # --- prompting ------------------------------------------------------------------------
 
     async def prompt(self, session_id: str, request: PromptInput) -> MessageWithParts:
+        """Store the user message, run (or join the running loop), answer with this prompt's own
+        answer: the last assistant message made for it."""
+        user, parts, run = await self.submit(session_id, request)
+        if run is None:
+            return MessageWithParts(info=user, parts=parts)
+        await asyncio.shield(run.done)
+        return self.answer_to(session_id, user.id)
+
+    async def submit(self, session_id: str, request: PromptInput) -> tuple[UserMessage, list[Any], "Run | None"]:
+        """Store the user message and start the loop, or leave it to the running loop (which
+        picks it up after its current step, as OpenCode does). Returns once the run has started."""
         info = self.sessions.get(session_id)
         if info.revert is not None and hasattr(self.app, "revert"):
             await self.app.revert.cleanup(session_id)
@@ -115,13 +127,32 @@ class SessionRunner:
             self.sessions.update_part(part)
         self.sessions.touch(session_id)
         if request.no_reply:
-            return MessageWithParts(info=user, parts=parts)
+            return user, parts, None
         self._maybe_title(session_id, user, parts)
+        # No await from here to the lookup: a loop that is ending either sees this message or
+        # is gone from ``runs`` (see ``_loop``).
         run = self.runs.get(session_id)
         if run is None:
             run = self._start(session_id)
-        await asyncio.shield(run.done)
+        return user, parts, run
+
+    def answer_to(self, session_id: str, user_id: str) -> MessageWithParts:
+        """The last assistant message answering ``user_id`` (else the session's last one)."""
+        for entry in reversed(self.sessions.messages(session_id)):
+            info = entry["info"]
+            if info["role"] == "assistant" and info.get("parentID") == user_id:
+                return MessageWithParts.model_validate(entry)
         return self.last_assistant(session_id)
+
+    def _unanswered(self, session_id: str) -> str | None:
+        """The newest user message when no assistant message came after it."""
+        for entry in reversed(self.sessions.store.list_messages(session_id)):
+            role = entry["info"]["role"]
+            if role == "assistant":
+                return None
+            if role == "user":
+                return entry["info"]["id"]
+        return None
 
     async def run_existing(self, session_id: str) -> MessageWithParts:
         """Run the loop on what is stored (e.g. after a command or shell part was added)."""
@@ -164,7 +195,18 @@ class SessionRunner:
     async def _loop(self, run: Run, body: Any = None) -> None:
         stepper = StepRunner(self, run)
         try:
+            ready = getattr(self.app, "models_ready", None)
+            if ready is not None:  # the model library may still be importing (in a thread)
+                await ready()
             await (body(stepper) if body else stepper.loop())
+            # A prompt stored while the loop was ending (after its last look at the messages,
+            # e.g. during the step's snapshot) is answered now; the check and the removal from
+            # ``runs`` below happen with no await in between, so nothing slips through.
+            tried: set[str] = set()
+            while not run.abort.is_set() and (waiting := self._unanswered(run.session_id)) not in (None, *tried):
+                tried.add(waiting)
+                stepper = StepRunner(self, run)
+                await stepper.loop()
         except asyncio.CancelledError:
             stepper.mark_aborted()
         except Exception as exc:  # a bug in a step must not leave the session busy forever
@@ -229,7 +271,13 @@ class SessionRunner:
                       and any(p.get("type") == "text" and not p.get("synthetic") for p in e["parts"])]
         if len(real_users) != 1:
             return
-        task = asyncio.ensure_future(generate_title(self.app, session_id, user, parts))
+        async def title() -> None:
+            ready = getattr(self.app, "models_ready", None)
+            if ready is not None:  # importing the model library on the loop would freeze it
+                await ready()
+            await generate_title(self.app, session_id, user, parts)
+
+        task = asyncio.ensure_future(title())
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 

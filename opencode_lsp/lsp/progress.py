@@ -19,36 +19,60 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def describe(event: Event) -> str:
-    """A short human status line for an event."""
+TOOL_WORDS = {"edit": "Editing", "write": "Writing", "apply_patch": "Patching", "read": "Reading",
+              "bash": "Running bash:", "glob": "Finding files", "grep": "Searching", "webfetch": "Fetching",
+              "task": "Delegating:", "todowrite": "Updating the todo list", "skill": "Loading skill"}
+
+
+def _short(text: Any, limit: int = 80) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(event: Event) -> str | None:
+    """Human words for what the run is doing, or None when the event says nothing new to a person."""
     props = event.properties
     if event.type == "message.part.updated":
         part = props.get("part", {})
         kind = part.get("type")
         if kind == "text":
-            return "writing"
+            return "Writing the answer…"
         if kind == "reasoning":
-            return "thinking"
+            return "Thinking…"
         if kind == "tool":
+            tool = part.get("tool") or "tool"
             state = part.get("state", {})
-            title = state.get("title") or part.get("tool")
-            return f"{part.get('tool')}: {state.get('status')}" + (f" · {title}" if title != part.get("tool") else "")
-        if kind == "step-finish":
-            return f"step finished ({part.get('reason')})"
+            subject = state.get("title") or ""
+            if not subject:
+                args = state.get("input") or {}
+                subject = args.get("description") or args.get("command") or args.get("filePath") or ""
+                if isinstance(subject, str) and "/" in subject and tool != "bash":
+                    subject = subject.rsplit("/", 1)[-1]
+            words = TOOL_WORDS.get(tool, f"Using {tool}")
+            line = _short(f"{words} {subject}".strip())
+            if state.get("status") == "error":
+                return _short(f"{line} failed: {state.get('error', '')}")
+            return line
         if kind == "step-start":
-            return "step started"
-        return kind or "part"
+            return "Thinking…"
+        if kind == "retry":
+            return "Retrying…"
+        return None
     if event.type == "session.status":
         status = props.get("status", {})
         if status.get("type") == "retry":
-            return f"retrying (attempt {status.get('attempt')}): {status.get('message', '')}"[:200]
-        return str(status.get("type"))
+            return _short(f"Retrying (attempt {status.get('attempt')}): {status.get('message', '')}", 200)
+        return None
     if event.type == "permission.asked":
-        return f"waiting for permission: {props.get('permission')}"
+        patterns = ", ".join(props.get("patterns") or [])
+        return _short(f"Waiting for your permission: {props.get('permission')} {patterns}".strip())
     if event.type == "session.error":
         error = props.get("error") or {}
-        return f"error: {error.get('name', '')}"
-    return event.type
+        message = (error.get("data") or {}).get("message") or error.get("name", "")
+        return _short(f"Failed: {message}", 200)
+    if event.type == "session.compacted":
+        return "Summarized the conversation"
+    return None
 
 
 class RunProgress:
@@ -61,6 +85,7 @@ class RunProgress:
         self.title_message = title_message
         self.enabled = False
         self._unsubscribe: Any = None
+        self.last_words = "Working…"
 
     def _client_supports_progress(self) -> bool:
         caps = self.ls.client_capabilities
@@ -85,7 +110,10 @@ class RunProgress:
     def _on_event(self, event: Event) -> None:
         if event.session_id != self.session_id:
             return
-        self._send({"kind": "report", "message": describe(event), "event": event.dump()})
+        words = describe(event)
+        if words is not None:
+            self.last_words = words
+        self._send({"kind": "report", "message": words or self.last_words, "event": event.dump()})
 
     def _send(self, value: dict[str, Any]) -> None:
         self.ls.send_soon("$/progress", {"token": self.token, "value": value})

@@ -55,6 +55,17 @@ class OpencodeProtocol(LanguageServerProtocol):
                 return
         super().handle_message(message)
 
+    def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None):
+        # A generator feature (workspace/executeCommand) runs the user's handler as a task of its
+        # own; $/cancelRequest cancels only the outer future, and the command would run on.
+        # Link them: cancelling the request cancels the command's task.
+        super()._execute_handler(msg_id, handler, callback, args=args, kwargs=kwargs)
+        outer = getattr(callback, "keywords", {}).get("result_future")
+        inner = self._request_futures.get(msg_id)
+        if outer is not None and inner is not None and inner is not outer:
+            self._request_futures.pop(msg_id, None)
+            outer.add_done_callback(lambda done: inner.cancel() if done.cancelled() else None)
+
     def _send_data(self, data: Any) -> None:
         """pygls' sender, with orjson: several times faster on large results (a long session's
         messages), and Content-Length counted in bytes as LSP requires."""

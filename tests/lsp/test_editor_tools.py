@@ -62,6 +62,15 @@ async def tool_parts(client, sid: str) -> list[dict[str, Any]]:
     return [p for m in messages for p in m["parts"] if p["type"] == "tool"]
 
 
+async def answer_of(client, started: dict[str, Any]) -> dict[str, Any]:
+    """A command returns once its run started; the answer is the message made for its prompt."""
+    sid = started["sessionID"]
+    await client.recorder.wait_for(lambda: any(
+        e["type"] == "session.idle" and e["properties"]["sessionID"] == sid for e in client.recorder.events), 30)
+    messages = await call(client, "opencode/session/messages", {"sessionID": sid})
+    return [m for m in messages if m["info"].get("parentID") == started["messageID"]][-1]
+
+
 def main_requests(fake: FakeOpenAI) -> list[dict[str, Any]]:
     return [r for r in fake.requests if not is_title_request(r)]
 
@@ -201,8 +210,9 @@ async def test_code_action_asks_opencode_to_fix_the_diagnostics(client, fake, wo
     (action,) = actions
     assert action.title == "Ask opencode to fix" and action.command.command == "opencode.fix"
     fake.set_script([[{"text": "Defined it."}]])
-    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+    started = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command=action.command.command, arguments=action.command.arguments))
+    result = await answer_of(client, started)
     assert result["parts"][-2]["text"] == "Defined it."
     user = [m for m in main_requests(fake)[0]["messages"] if m["role"] == "user"][-1]["content"]
     assert "undefined name 'undefined_name'" in user and "line 2" in user
@@ -214,9 +224,11 @@ async def test_execute_command_entry_points(client, fake):
         command="opencode.session.new", arguments=["From a command"]))
     assert created["title"] == "From a command"
     fake.set_script([[{"text": "answered"}]])
-    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+    started = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="opencode.prompt", arguments=[created["id"], "hello there"]))
-    assert result["info"]["sessionID"] == created["id"] and result["parts"][-2]["text"] == "answered"
+    assert started["sessionID"] == created["id"] and started["messageID"].startswith("msg_")
+    result = await answer_of(client, started)
+    assert result["info"]["parentID"] == started["messageID"] and result["parts"][-2]["text"] == "answered"
     listed = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="opencode.session.list", arguments=[]))
     assert [s["id"] for s in listed] == [created["id"]]

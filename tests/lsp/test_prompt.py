@@ -244,7 +244,9 @@ async def test_prompt_while_busy_is_queued_into_the_same_loop(client, fake):
     second = await asyncio.wait_for(call(client, "opencode/session/prompt", {
         "sessionID": sid, "parts": [{"type": "text", "text": "also this"}]}), 20)
     first_result = await asyncio.wait_for(first, 20)
-    assert first_result["info"]["id"] == second["info"]["id"]
+    # Each request answers with its own prompt's answer: the first its tool step, the second the
+    # step the loop made for it.
+    assert first_result["info"]["finish"] == "tool-calls" and second["parts"][-2]["text"] == "Both handled."
     main_requests = [r for r in fake.requests if not is_title_request(r)]
     assert len(main_requests) == 2
     last_user = [m for m in main_requests[1]["messages"] if m["role"] == "user"][-1]

@@ -13,7 +13,7 @@ from .. import methods as m
 from .. import params as p
 from ..rpc import command, method
 from ..server import server
-from .prompt import stream_run
+from .prompt import start_run, stream_run
 
 
 @method(m.SESSION_COMMAND, p.SessionCommand)
@@ -78,11 +78,12 @@ async def cmd_prompt(ls, args: list[Any]):
     text = args[-1] if args else None
     if not isinstance(text, str) or not text.strip():
         raise InvalidInputError("arguments: expected [sessionID?, text]", "arguments")
-    session_id = args[0] if len(args) > 1 and isinstance(args[0], str) else ls.app.sessions.create().id
+    if len(args) > 1 and isinstance(args[0], str):
+        session_id = ls.app.sessions.get(args[0]).id
+    else:
+        session_id = ls.app.sessions.create().id
     request = PromptInput(parts=[{"type": "text", "text": text}])
-    result = await stream_run(ls, session_id, None, None, None,
-                              lambda: ls.app.runner.prompt(session_id, request))
-    return result.dump()
+    return await start_run(ls, session_id, request)
 
 
 @command(m.CMD_FIX)
@@ -93,8 +94,7 @@ async def cmd_fix(ls, args: list[Any]):
         raise InvalidInputError("arguments.0: expected {uri, range, diagnostics}", "arguments.0")
     session_id = ls.app.sessions.create(title="Fix diagnostics").id
     request = PromptInput(parts=fix_prompt_parts(payload))
-    result = await stream_run(ls, session_id, None, None, None, lambda: ls.app.runner.prompt(session_id, request))
-    return result.dump()
+    return await start_run(ls, session_id, request)
 
 
 def fix_prompt_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -107,8 +107,10 @@ def fix_prompt_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
         for d in payload.get("diagnostics") or []
     )
     context_start, context_end = max(start - 10, 0) + 1, end + 11
+    ask = (f"Fix these problems reported by the editor:\n{problems}" if problems else
+           f"Look at lines {start + 1}-{end + 1} of this file and fix what is wrong there; say what you changed.")
     return [
-        {"type": "text", "text": f"Fix these problems reported by the editor:\n{problems}"},
+        {"type": "text", "text": ask},
         {"type": "file", "url": f"{payload['uri']}?start={context_start}&end={context_end}", "mime": "text/plain"},
     ]
 
@@ -116,17 +118,20 @@ def fix_prompt_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
 def code_action(ls, params: types.CodeActionParams):
-    diagnostics = list(params.context.diagnostics or [])
-    if not diagnostics or ls.app is None:
+    # Offered on any range: Neovim's and eglot's requests never carry another server's
+    # diagnostics, so the action must not depend on them; when some came, they go along.
+    if ls.app is None:
         return None
+    diagnostics = list(params.context.diagnostics or [])
     payload = {
         "uri": params.text_document.uri,
         "range": ls.protocol._converter.unstructure(params.range),
         "diagnostics": [ls.protocol._converter.unstructure(d) for d in diagnostics],
     }
+    title = "Ask opencode to fix" if diagnostics else "Ask opencode about this code"
     return [types.CodeAction(
-        title="Ask opencode to fix",
+        title=title,
         kind=types.CodeActionKind.QuickFix,
-        diagnostics=diagnostics,
-        command=types.Command(title="Ask opencode to fix", command=m.CMD_FIX, arguments=[payload]),
+        diagnostics=diagnostics or None,
+        command=types.Command(title=title, command=m.CMD_FIX, arguments=[payload]),
     )]

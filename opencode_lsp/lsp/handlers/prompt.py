@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
+
+from lsprotocol import types
 
 from ...core.user_input import PromptInput
 from .. import methods as m
@@ -11,30 +14,83 @@ from .. import params as p
 from ..progress import RunProgress
 from ..rpc import method
 
+log = logging.getLogger(__name__)
+
 
 def end_message(result: Any) -> str:
     info = result.info
     error = getattr(info, "error", None)
     if error is not None:
-        return f"{error.name}: {getattr(error.data, 'message', '')}".strip()
-    return getattr(info, "finish", None) or "done"
+        return f"Failed: {error.name}: {getattr(error.data, 'message', '')}".strip().rstrip(":")
+    finish = getattr(info, "finish", None)
+    return "Done" if finish in (None, "stop") else f"Done ({finish})"
+
+
+def answer_text(result: Any) -> str:
+    return "\n".join(getattr(p, "text", "") for p in result.parts
+                     if getattr(p, "type", None) == "text" and not getattr(p, "synthetic", False)).strip()
+
+
+def tell_plain_client(ls, result: Any) -> None:
+    """A client without events sees the answer, or the failure as an Error, in a message."""
+    if ls.wants_events:
+        return
+    error = getattr(result.info, "error", None)
+    if error is not None:
+        message = getattr(error.data, "message", "") if getattr(error, "data", None) else ""
+        ls.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Error, message=f"opencode failed: {error.name}: {message}".rstrip(": ")))
+        return
+    text = answer_text(result) or end_message(result)
+    if len(text) > 2000:
+        text = text[:2000] + "…"
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"opencode: {text}"))
+
+
+def _label(ls, session_id: str, agent: str | None, model: Any) -> str:
+    label = f"{agent or ls.app.runner.resolve_agent(session_id, None)} · "
+    return label + (f"{model.providerID}/{model.modelID}" if model else (ls.app.config.model or "default model"))
 
 
 async def stream_run(ls, session_id: str, token: Any, agent: str | None, model: Any, start) -> Any:
     """Run ``start()`` (a coroutine factory) with progress; abort the run if the request is cancelled."""
-    label = f"{agent or ls.app.runner.resolve_agent(session_id, None)} · "
-    label += f"{model.providerID}/{model.modelID}" if model else (ls.app.config.model or "default model")
-    async with RunProgress(ls, session_id, token, label) as progress:
+    async with RunProgress(ls, session_id, token, _label(ls, session_id, agent, model)) as progress:
         try:
             await ls.app.models_ready()
             result = await start()
         except asyncio.CancelledError:
             # $/cancelRequest: stop the run the same way opencode/session/abort does.
             await asyncio.shield(ls.app.runner.abort(session_id))
-            await progress.finish("aborted")
+            await progress.finish("Cancelled")
             raise
         await progress.finish(end_message(result))
         return result
+
+
+async def start_run(ls, session_id: str, request: PromptInput) -> dict[str, Any]:
+    """For executeCommand: answer as soon as the run has started (a plain client's request times
+    out long before a run ends); the run streams on progress and ends with a message."""
+    progress = RunProgress(ls, session_id, None, _label(ls, session_id, request.agent, None))
+    await progress.__aenter__()
+    try:
+        user, _, run = await ls.app.runner.submit(session_id, request)
+    except BaseException:
+        await progress.finish("Cancelled")
+        raise
+
+    async def follow() -> None:
+        try:
+            await asyncio.shield(run.done)
+            result = ls.app.runner.answer_to(session_id, user.id)
+            await progress.finish(end_message(result))
+            tell_plain_client(ls, result)
+        except Exception:  # the answer is stored; only telling the editor failed
+            log.exception("could not report the end of a run")
+
+    task = asyncio.ensure_future(follow())
+    ls.app.runner.background.add(task)
+    task.add_done_callback(ls.app.runner.background.discard)
+    return {"sessionID": session_id, "messageID": user.id, "workDoneToken": progress.token if progress.enabled else None}
 
 
 @method(m.SESSION_PROMPT, p.SessionPrompt)
