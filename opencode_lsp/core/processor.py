@@ -90,9 +90,14 @@ class StepProcessor:
         """Stream one completion. ModelError and CancelledError propagate to the caller."""
         # Every part the client hears about is on disk first (a crash keeps what was announced);
         # only deltas and live tool output are held back.
-        self.sessions.update_part(StepStartPart(**self._part_ids()))
+        # The step starts when the provider's stream does (as the AI SDK's start-step): a request
+        # refused before streaming (HTTP 4xx/5xx, then retried) leaves no step-start behind.
+        started = False
         try:
             async for event in self.model.stream(request):
+                if not started:
+                    started = True
+                    self.sessions.update_part(StepStartPart(**self._part_ids()))
                 if isinstance(event, TextDelta):
                     self._on_text(event.text)
                 elif isinstance(event, ReasoningDelta):

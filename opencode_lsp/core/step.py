@@ -33,8 +33,6 @@ from .message import (
     AssistantPath,
     AssistantTime,
     MessageWithParts,
-    RetryPart,
-    RetryTime,
     SubtaskPart,
     UserMessage,
 )
@@ -237,11 +235,7 @@ class StepRunner:
                 attempt += 1
                 if error.retryable and attempt <= MAX_RETRIES:
                     delay = retry_delay_ms(attempt, error)
-                    self.sessions.update_part(RetryPart(
-                        id=new_id("prt"), sessionID=self.session_id, messageID=message.id, attempt=attempt,
-                        error=api_error(error),
-                        time=RetryTime(created=now_ms()),
-                    ))
+                    # OpenCode 1.18.33 stores nothing for a retry; only the session status says so.
                     self.runner.set_status(self.session_id, {
                         "type": "retry", "attempt": attempt, "message": error.message, "next": now_ms() + delay,
                     })

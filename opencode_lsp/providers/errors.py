@@ -8,7 +8,8 @@ The agent loop decides from ``kind`` and ``retryable`` alone:
 - 408/409/429, 5xx, 529 and "overloaded", timeouts, connection errors and streams that break
   off mid-way (litellm surfaces those as ``MidStreamFallbackError``/``APIConnectionError``) ->
   retryable, with ``retry_after_ms`` from ``retry-after-ms`` / ``retry-after`` when sent;
-- any other 4xx -> not retryable.
+- any other 4xx -> retryable only when its message or body has one of OpenCode 1.18.33's retry
+  words (``says_retry``), e.g. a 400 whose body says ``"type": "server_error"``.
 
 Matching is by class name and status code so that this module does not import litellm.
 """
@@ -29,6 +30,27 @@ _OVERFLOW = re.compile(
     re.IGNORECASE,
 )
 _OVERLOADED = re.compile(r"overloaded|rate.?limit|try again later|temporarily unavailable", re.IGNORECASE)
+# Words in an error's message or body that make OpenCode 1.18.33 retry it whatever the status
+# (e.g. a 400 whose body says "server_error"): status codes, rate limits, overload and server
+# faults, network failures, timeouts, and "try again" advice.
+_SEP = r"[-_\s]"
+_RETRY_WORDS = [
+    re.compile(r"429|500|502|503|504|524"),
+    re.compile(r"rate increased too quickly|rate" + _SEP + r"?limit|too many requests", re.I),
+    re.compile(r"overloaded|service" + _SEP + "unavailable|internal" + _SEP + "(?:error|server error)"
+               r"|server" + _SEP + "error|provider" + _SEP + "returned" + _SEP + "error", re.I),
+    re.compile(r"terminated|fetch failed|failed to fetch|network[-_\s]error|upstream connect"
+               r"|connection (?:error|refused|lost)|socket connection was closed|socket hang up"
+               r"|reset before headers|getaddrinfo|enotfound|eai_again|econnrefused|econnreset|etimedout", re.I),
+    re.compile(r"^timeout$|\b(?:request|response|connection|network|stream|read) (?:timeout|timed out|time out)\b",
+               re.I),
+    re.compile(r"try your request again|retry your request|resource" + _SEP + "exhausted", re.I),
+    re.compile(r"\btry again (?:later|in\b)|\b(?:currently|temporarily) at capacity\b", re.I),
+]
+
+
+def says_retry(text: str | None) -> bool:
+    return bool(text) and any(p.search(text) for p in _RETRY_WORDS)
 _RETRYABLE_CLASSES = {
     "Timeout", "APITimeoutError", "APIConnectionError", "MidStreamFallbackError", "ServiceUnavailableError",
     "InternalServerError", "RateLimitError", "BadGatewayError",
@@ -154,7 +176,7 @@ def to_model_error(exc: BaseException, provider_id: str | None = None) -> ModelE
         or (status is None and bool(_OVERLOADED.search(overflow_text)))
     )
     if status is not None and 400 <= status < 500 and status not in (408, 409, 429):
-        retryable = False
+        retryable = says_retry(message) or says_retry(body)
     return ModelError(message, kind="api", retryable=retryable,
                       retry_after_ms=retry_after_ms(headers) if retryable else None, **common)
 

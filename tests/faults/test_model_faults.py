@@ -46,9 +46,11 @@ async def editor(tmp_path_factory: pytest.TempPathFactory, fake: FakeOpenAI):
 
 async def run(editor: Editor, fake: FakeOpenAI, turns: list[Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     fake.set_script(turns)
+    before = len(fake.requests)
     sid = await editor.new_session()
     result = await editor.prompt(sid, timeout=60)
     entries = await editor.messages(sid)
+    result["_model_requests"] = [r for r in fake.requests[before:] if not is_title_request(r)]
     # Whatever happened, the run is over and the server still answers.
     assert await editor.request("opencode/session/status", {}) == {}
     assert any(s["id"] == sid for s in await editor.request("opencode/session/list", {}))
@@ -56,8 +58,10 @@ async def run(editor: Editor, fake: FakeOpenAI, turns: list[Any]) -> tuple[dict[
     return result, entries
 
 
-def retries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [p for e in entries for p in e["parts"] if p["type"] == "retry"]
+def retries(result: dict[str, Any], entries: list[dict[str, Any]]) -> int:
+    """Retries made, counted at the model; as OpenCode 1.18.33 none leaves a part behind."""
+    assert not [p for e in entries for p in e["parts"] if p["type"] == "retry"]
+    return len(result["_model_requests"]) - 1
 
 
 def answered(result: dict[str, Any]) -> bool:
@@ -69,35 +73,33 @@ async def test_429_with_retry_after_waits_and_retries(editor, fake):
     result, entries = await run(editor, fake, [
         [{"error": {"status": 429, "headers": {"retry-after": "1"},
                     "body": {"error": {"message": "rate limited", "type": "rate_limit_error"}}}}], ANSWER])
-    (retry,) = retries(entries)
-    assert retry["attempt"] == 1 and retry["error"]["data"]["statusCode"] == 429
+    assert retries(result, entries) == 1
     assert answered(result)
 
 
 async def test_429_without_retry_after_backs_off_and_retries(editor, fake):
     result, entries = await run(editor, fake, [
         [{"error": {"status": 429, "body": {"error": {"message": "slow down"}}}}], ANSWER])
-    (retry,) = retries(entries)
-    assert retry["error"]["data"]["isRetryable"] is True
+    assert retries(result, entries) == 1
     assert answered(result)
 
 
 async def test_500_is_retried(editor, fake):
     result, entries = await run(editor, fake, [
         [{"error": {"status": 500, "headers": FAST_RETRY, "body": {"error": {"message": "boom"}}}}], ANSWER])
-    assert len(retries(entries)) == 1 and answered(result)
+    assert retries(result, entries) == 1 and answered(result)
 
 
 async def test_503_overloaded_is_retried(editor, fake):
     result, entries = await run(editor, fake, [
         [{"error": {"status": 503, "headers": FAST_RETRY,
                     "body": {"error": {"message": "Overloaded", "type": "overloaded_error"}}}}], ANSWER])
-    assert len(retries(entries)) == 1 and answered(result)
+    assert retries(result, entries) == 1 and answered(result)
 
 
 async def test_connection_cut_mid_stream_is_retried(editor, fake):
     result, entries = await run(editor, fake, [[{"text": "half an ans", "chunks": 2}, {"cut": True}], ANSWER])
-    assert len(retries(entries)) == 1 and answered(result)
+    assert retries(result, entries) == 1 and answered(result)
 
 
 async def test_malformed_sse_ends_in_a_documented_state(editor, fake):
@@ -137,5 +139,5 @@ async def test_empty_response_finishes_with_no_text(editor, fake):
 
 async def test_response_that_never_ends_times_out_and_retries(editor, fake):
     result, entries = await run(editor, fake, [[{"text": "stuck", "chunks": 1}, {"hang": True}], ANSWER])
-    assert len(retries(entries)) == 1
+    assert retries(result, entries) == 1
     assert answered(result)

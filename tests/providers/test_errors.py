@@ -151,3 +151,12 @@ def test_retry_after_parsing():
     date = email.utils.formatdate(now + 30, usegmt=True)
     assert retry_after_ms({"retry-after": date}, now=now) == 30_000
     assert retry_after_ms({"retry-after": email.utils.formatdate(now - 30, usegmt=True)}, now=now) == 0
+
+
+def test_4xx_retried_only_when_its_words_say_so_as_opencode_does():
+    from opencode_lsp.providers.errors import says_retry
+    assert says_retry('{"error": {"message": "boom", "type": "server_error"}}')
+    assert says_retry("Rate limit reached for requests") and says_retry("socket hang up")
+    assert says_retry("The model is currently at capacity") and says_retry("RESOURCE_EXHAUSTED")
+    assert not says_retry("Invalid value for 'tool_choice'") and not says_retry("model not found")
+    assert not says_retry(None) and not says_retry("")
