@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -243,6 +244,9 @@ class ServerConnection:
             self._stderr = None
 
 
+_USERINFO = re.compile(r"//[^/@\s]*@")
+
+
 class ConnectError(Exception):
     pass
 
@@ -263,6 +267,7 @@ def describe_error(exc: BaseException, stderr: str = "") -> str:
                 walk(inner)
             return
         text = (str(error).strip() or type(error).__name__).splitlines()[0]
+        text = _USERINFO.sub("//<redacted>@", text)  # a URL's credentials stay out of errors and logs
         if isinstance(error, FileNotFoundError) and error.filename:
             text = f"command not found: {error.filename}"
         if text not in leaves:

@@ -98,7 +98,7 @@ METHODS = [
     "opencode/session/summarize", "opencode/session/revert", "opencode/session/unrevert",
     "opencode/session/todo", "opencode/session/status", "opencode/session/export", "opencode/session/import",
     "opencode/permission/reply", "opencode/permission/list", "opencode/agent/list", "opencode/model/list",
-    "opencode/config/get",
+    "opencode/config/get", "opencode/mcp/status", "opencode/mcp/toggle",
 ]
 
 

@@ -100,6 +100,8 @@ def test_project_file_merges_over_the_global_one_and_secrets_are_redacted(tmp_pa
 def test_errors_read_as_one_line():
     group = ExceptionGroup("outer", [ExceptionGroup("inner", [RuntimeError("Connection closed\nmore")])])
     assert describe_error(group, "boom") == "Connection closed (stderr: boom)"
+    leaky = RuntimeError("Client error '401' for url 'https://user:pw@example.com/mcp'")
+    assert "pw" not in describe_error(leaky) and "example.com/mcp" in describe_error(leaky)
     missing = FileNotFoundError(2, "No such file", "/no/prog")
     assert describe_error(missing) == "command not found: /no/prog"
 
@@ -127,3 +129,23 @@ async def test_the_workspace_switch_survives_a_restart(tmp_path: Path):
     await second.close()
     assert [e.properties["state"] for e in events if e.properties.get("name") == "demo"] == ["starting", "connected"]
     assert [e.properties["state"] for e in events if e.properties.get("name") == "bad"] == ["failed"]
+
+
+async def test_a_config_change_restarts_changed_servers_and_stops_removed_ones(tmp_path: Path):
+    servers = McpServers({"a": local_server()}, root=tmp_path, bus=Bus(), state_path=tmp_path / "mcp.json")
+    await servers.ready()
+    first = servers.connections["a"]
+    assert first.state == "connected"
+
+    await servers.reconfigure({"a": local_server(environment={"X": "1"}), "b": local_server()})
+    await servers.ready()
+    assert servers.connections["a"] is not first and first.client is None
+    assert [s["state"] for s in servers.status()] == ["connected", "connected"]
+    assert "b_add" in servers.tools()
+
+    unchanged = servers.connections["b"]
+    await servers.reconfigure({"b": local_server()})
+    await servers.ready()
+    assert servers.connections == {"b": unchanged} and sorted(servers.tools()) == sorted(unchanged.tools)
+    await servers.close()
+    assert servers.connections == {}
