@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -112,6 +113,25 @@ def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
     assert seen["malformed"] == [True, True]
     # The chat's input section is what <CR> sends.
     assert seen["input_text"] == "first line\nsecond line"
+    # A retry shows its note and a countdown to the next try, with the endpoint...
+    retrying = seen["retrying"]
+    assert "_retry 1: Connection error. (endpoint http://127.0.0.1:9/v1)_" in retrying
+    assert any(re.match(r"_retrying \(attempt 1\) in \d+s: Connection error\. \(endpoint http://127\.0\.0\.1:9/v1\)_", line)
+               for line in retrying), retrying
+    # ...and once the answer streams the note is gone. Deltas alone build the text (protocol v2).
+    streamed = seen["streamed_v2"]
+    assert not any(line.startswith("_retry") for line in streamed)
+    assert "Hello there." in streamed
+    # Todos as a checklist, completed ones included.
+    assert streamed[streamed.index("✓ todowrite 2 todos (completed)") + 1:][:3] == [
+        "- [x] write tests", "- [~] fix the bug _(in progress)_", "- [ ] update docs"]
+    # Renders keep the typed input; deleting lines near the separator does not break the input.
+    assert seen["input_after_render"] == "keep me" and seen["input_after_delete"] == "keep me"
+    assert seen["words"] == ["writing the answer", False, False, "running bash · ls -la", "thinking", False]
+    # A prompt on its way is echoed with the working line before any session exists.
+    echo = seen["echo"]
+    assert echo[echo.index("## You") + 1] == "hello there"
+    assert any(line.startswith("_working…") for line in echo)
     assert seen["selection_part"] == {"type": "file", "mime": "text/plain", "filename": "hello.py",
                                       "url": (workspace / "hello.py").as_uri() + "?start=1&end=1"}
     # Session picker label: title, time, cost.
@@ -222,13 +242,22 @@ def test_session_listing_and_switching(workspace, tmp_path, fake):
 
 
 def test_checkhealth_reports_ok(workspace, tmp_path, fake):
+    # The model and the provider's key come from opencode.json (JSONC: comments, trailing comma).
+    (workspace / "opencode.json").write_text(
+        '{\n  // the team model\n  "model": "fake/m",\n'
+        '  "provider": {"fake": {"options": {"apiKey": "sk-test", "baseURL": "' + fake.base_url + '"}}},\n}\n')
     seen = run_nvim("health", workspace, tmp_path, api=fake.base_url)
+    before = "\n".join(seen["report_before"])
+    assert "OK model: fake/m (from opencode.json)" in before, before
+    assert "OK API key for fake set in the config (provider.fake.options.apiKey)" in before
+    assert "server not running: MCP servers are listed once it runs" in before
     report = "\n".join(seen["report"])
     assert "ERROR" not in report and "WARNING" not in report, report
     assert "OK server version: opencode-lsp" in report
     assert "OK Python: Python 3." in report
     assert "OK model: fake/m (from server config)" in report
-    assert "OK fake needs no API key (" + fake.base_url + ")" in report
+    assert "OK API key for fake set in the config (provider.fake.options.apiKey)" in report
+    assert "opencode: MCP servers" in report
     assert "OK store: " + str(tmp_path / "data") in report
 
 

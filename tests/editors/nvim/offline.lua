@@ -129,6 +129,70 @@ out.malformed = { pcall(events.dispatch, { type = 'session.updated', properties 
 chat.set_input('first line\nsecond line')
 out.input_text = chat.input_text()
 
+-- Delta-only streaming (protocol v2): part.text is not the full text; deltas are appended, and a
+-- part first seen with a delta starts from the delta.
+local S3 = 'ses_3'
+state.session_id = S3
+local function part3(id, fields)
+  return vim.tbl_extend('force', { id = id, sessionID = S3, messageID = 'msg_y' }, fields)
+end
+local todos = { { content = 'write tests', status = 'completed', priority = 'high' },
+  { content = 'fix the bug', status = 'in_progress', priority = 'high' },
+  { content = 'update docs', status = 'pending', priority = 'low' } }
+feed({
+  { type = 'message.updated', properties = { info = vim.tbl_extend('force', user, { id = 'msg_x', sessionID = S3 }) } },
+  { type = 'message.part.updated', properties = { part = { id = 'prt_x', sessionID = S3, messageID = 'msg_x', type = 'text', text = 'go' } } },
+  { type = 'message.updated', properties = { info = vim.tbl_extend('force', assistant, { id = 'msg_y', sessionID = S3, parentID = 'msg_x' }) } },
+  { type = 'message.part.updated', properties = { part = part3('prt_r', { type = 'retry', attempt = 1,
+    error = { name = 'APIError', data = { message = 'Connection error.' } } }) } },
+  { type = 'session.status', properties = { sessionID = S3, status = { type = 'retry', attempt = 1, message = 'Connection error.',
+    next = os.time() * 1000 + 20000 } } },
+})
+out.retrying = chat.transcript_lines()
+feed({
+  { type = 'session.status', properties = { sessionID = S3, status = { type = 'busy' } } },
+  { type = 'message.part.updated', properties = { part = part3('prt_y', { type = 'text', text = '' }), delta = 'Hel' } },
+  { type = 'message.part.updated', properties = { part = part3('prt_y', { type = 'text', text = '' }), delta = 'lo there.' } },
+  { type = 'message.part.updated', properties = { part = part3('prt_t', { type = 'tool', tool = 'todowrite', callID = 't1',
+    state = { status = 'completed', input = { todos = todos }, output = '[...]', title = '2 todos',
+      metadata = { todos = todos }, time = { start = 1, ['end'] = 2 } } }) } },
+})
+out.streamed_v2 = chat.transcript_lines()
+
+-- The input survives renders; the separator is virtual (nothing to delete), so sending works
+-- after the user deletes lines around it.
+chat.set_input('keep me')
+feed({ { type = 'message.part.updated', properties = { part = part3('prt_y', { type = 'text', text = '' }), delta = ' More.' } } })
+out.input_after_render = chat.input_text()
+local buf = chat.bufnr()
+local input_first = #chat.transcript_lines()
+vim.api.nvim_buf_set_lines(buf, input_first - 1, input_first, false, {}) -- the last transcript line
+chat.render_now()
+out.input_after_delete = chat.input_text()
+out.lines_after_delete = vim.api.nvim_buf_line_count(buf)
+
+-- Progress words for statuslines: one per change, no event names.
+local progress = require('opencode.progress')
+local words = {
+  progress.words({ kind = 'report', message = 'writing' }),
+  progress.words({ kind = 'report', message = 'message.updated' }),
+  progress.words({ kind = 'report', message = 'step started' }),
+  progress.words({ kind = 'report', message = 'bash: running · ls -la' }),
+  progress.words({ kind = 'report', event = { type = 'message.part.updated', properties = { part = { type = 'reasoning' } } } }),
+  progress.words({ kind = 'report', event = { type = 'session.updated', properties = {} } }),
+}
+out.words = {}
+for i = 1, 6 do
+  out.words[i] = words[i] or false -- false: the report is dropped
+end
+
+-- A prompt on its way shows at once, before the server has it (no session yet).
+state.session_id = nil
+require('opencode.outbox').add(nil, 'hello there', false)
+chat.render_now()
+out.echo = chat.transcript_lines()
+require('opencode.outbox').clear()
+
 vim.cmd.edit('hello.py')
 out.selection_part = require('opencode').selection_part(vim.api.nvim_get_current_buf(), 1, 1)
 out.session_label = require('opencode.sessions').format({ id = 'ses_x', title = 'Fix the bug', cost = 0.042,

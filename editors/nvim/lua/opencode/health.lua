@@ -1,5 +1,6 @@
 -- :checkhealth opencode - the server executable and version, its Python, the configured model
--- and its API key variable, and where the store lives.
+-- (server config, else opencode.json, else the plugin's option) and its API key, the MCP servers,
+-- and where the store lives.
 local config = require('opencode.config')
 
 local M = {}
@@ -94,24 +95,69 @@ local function check_server()
   return python
 end
 
--- The effective model: the running server's config, else the plugin's option.
-local function effective_model()
-  local client = require('opencode.client')
-  if client.find() then
-    local result = client.request_sync('opencode/config/get', vim.empty_dict(), 5000)
-    if type(result) == 'table' and type(result.model) == 'string' then
-      return result.model, 'server config'
+-- opencode.json / opencode.jsonc in the workspace root, read before the server runs. JSONC
+-- comments and trailing commas are dropped first (outside strings).
+function M.read_project_config(root)
+  for _, name in ipairs({ 'opencode.json', 'opencode.jsonc' }) do
+    local path = root .. '/' .. name
+    if vim.fn.filereadable(path) == 1 then
+      local text = table.concat(vim.fn.readfile(path), '\n')
+      local out, i, in_string = {}, 1, false
+      while i <= #text do
+        local c, two = text:sub(i, i), text:sub(i, i + 1)
+        if in_string then
+          table.insert(out, c)
+          if c == '\\' then
+            table.insert(out, text:sub(i + 1, i + 1))
+            i = i + 1
+          elseif c == '"' then
+            in_string = false
+          end
+        elseif c == '"' then
+          in_string = true
+          table.insert(out, c)
+        elseif two == '//' then
+          i = (text:find('\n', i, true) or #text + 1) - 1
+        elseif two == '/*' then
+          i = (select(2, text:find('*/', i + 2, true)) or #text)
+        else
+          table.insert(out, c)
+        end
+        i = i + 1
+      end
+      local cleaned = table.concat(out):gsub(',(%s*[}%]])', '%1')
+      local ok, data = pcall(vim.json.decode, cleaned, { luanil = { object = true, array = true } })
+      if ok and type(data) == 'table' then
+        return data, name
+      end
+      return nil, name .. ' (not valid JSON)'
     end
-  end
-  if config.get().model then
-    return config.get().model, 'plugin options'
   end
   return nil
 end
 
+-- The effective config: the running server's, else the workspace's opencode.json.
+local function effective_config()
+  local client = require('opencode.client')
+  if client.find() then
+    local result = client.request_sync('opencode/config/get', vim.empty_dict(), 5000)
+    if type(result) == 'table' then
+      return result, 'server config'
+    end
+  end
+  return M.read_project_config(client.root_dir())
+end
+
 local function check_model()
   health.start('opencode: model')
-  local model, source = effective_model()
+  local cfg, cfg_source = effective_config()
+  cfg = type(cfg) == 'table' and cfg or {}
+  local model, source = nil, nil
+  if type(cfg.model) == 'string' then
+    model, source = cfg.model, cfg_source
+  elseif config.get().model then
+    model, source = config.get().model, 'plugin options'
+  end
   if not model then
     health.warn('no model configured', {
       "setup({ model = 'anthropic/claude-sonnet-4-5' }) or `model` in opencode.json",
@@ -121,22 +167,60 @@ local function check_model()
   health.ok(('model: %s (from %s)'):format(model, source))
   local provider = model:match('^([^/]+)/') or model
   local settings = (config.get().providers or {})[provider] or {}
+  local file_provider = type(cfg.provider) == 'table' and cfg.provider[provider] or nil
+  local options = type(file_provider) == 'table' and type(file_provider.options) == 'table' and file_provider.options or {}
+  local api_base = settings.apiBase or options.baseURL
+  if type(options.apiKey) == 'string' and options.apiKey ~= '' then
+    health.ok(('API key for %s set in the config (provider.%s.options.apiKey)'):format(provider, provider))
+    return
+  end
   local env = settings.apiKeyEnv or M.key_env[provider]
   if env then
     local value = (config.get().cmd_env or {})[env] or vim.env[env]
     if value and value ~= '' then
       health.ok(('API key variable %s is set'):format(env))
-    elseif settings.apiBase then
-      health.ok(('API key variable %s is not set; %s uses %s, which may not need one'):format(env, provider, settings.apiBase))
+    elseif api_base then
+      health.ok(('API key variable %s is not set; %s uses %s, which may not need one'):format(env, provider, api_base))
     else
       health.error(('API key variable %s is not set'):format(env), { 'export ' .. env .. '=...' })
     end
-  elseif keyless[provider] or settings.apiBase then
-    health.ok(('%s needs no API key (%s)'):format(provider, settings.apiBase or 'local server'))
+  elseif keyless[provider] or api_base then
+    health.ok(('%s needs no API key (%s)'):format(provider, api_base or 'local server'))
   else
     health.warn(('no known API key variable for provider %q'):format(provider), {
       ("setup({ providers = { %s = { apiKeyEnv = 'VAR' } } })"):format(provider),
+      ('or provider.%s.options.apiKey in opencode.json'):format(provider),
     })
+  end
+end
+
+local function check_mcp()
+  health.start('opencode: MCP servers')
+  local client = require('opencode.client')
+  if not client.find() then
+    health.info('server not running: MCP servers are listed once it runs')
+    return
+  end
+  local list, err = client.request_sync('opencode/mcp/status', vim.empty_dict(), 5000)
+  if err then
+    health.info('this server reports no MCP status (' .. tostring(err.message) .. ')')
+    return
+  end
+  if type(list) ~= 'table' or #list == 0 then
+    health.info('no MCP servers configured (`mcp` in opencode.json)')
+    return
+  end
+  for _, server in ipairs(list) do
+    local tools = type(server.tools) == 'table' and #server.tools or 0
+    local line = ('%s (%s): %s, %d tool%s'):format(tostring(server.name), tostring(server.type), tostring(server.state),
+      tools, tools == 1 and '' or 's')
+    if server.state == 'connected' then
+      health.ok(line)
+    elseif server.state == 'failed' then
+      health.error(line .. ': ' .. tostring(server.error or 'unknown error'))
+    else
+      health.info(line)
+    end
   end
 end
 
@@ -176,6 +260,7 @@ function M.check()
   end
   local python = check_server()
   check_model()
+  check_mcp()
   check_store(python)
 end
 
