@@ -5,7 +5,8 @@ import pytest
 
 from opencode_lsp.core.tools.base import ToolError
 from opencode_lsp.core.tools.bash import tool as bash
-from opencode_lsp.core.tools.bash_arity import arity_prefix, bash_patterns, split_commands
+from opencode_lsp.core.tools.bash_arity import arity_prefix, bash_patterns
+from opencode_lsp.core.tools.shell_parse import parse_shell
 
 
 def alive(pid: int) -> bool:
@@ -43,23 +44,24 @@ async def wait_for(predicate, limit: float = 10.0) -> None:
     ("yarn add left-pad", "yarn add"),
     ("pnpm install", "pnpm install"),
     ("bun test", "bun test"),
-    ("FOO=1 BAR=2 npm test", "npm test"),
+    ("FOO=1 BAR=2 npm test", "FOO=1 BAR=2 npm test"),
     ("sudo apt-get install -y jq", "sudo apt-get install"),
     ("unknowncmd --flag x", "unknowncmd"),
 ])
 def test_arity_prefix(command, prefix):
-    assert arity_prefix(command) == prefix
+    (parsed,) = parse_shell(command).commands
+    assert " ".join([*parsed.assignments, arity_prefix(parsed.words)]) == prefix
 
 
-def test_split_commands_respects_quotes_and_redirections():
+def test_parser_respects_quotes_and_redirections():
     line = 'echo "a && b; c" && ls -la | grep x; git status || true\nmake test 2>&1 &\necho \'|\''
-    assert split_commands(line) == [
+    assert [c.text for c in parse_shell(line).commands] == [
         'echo "a && b; c"', "ls -la", "grep x", "git status", "true", "make test 2>&1", "echo '|'",
     ]
 
 
 def test_bash_patterns():
-    patterns, always = bash_patterns("git checkout main && npm run build | tee log")
+    patterns, always = bash_patterns(parse_shell("git checkout main && npm run build | tee log"))
     assert patterns == ["git checkout main", "npm run build", "tee log"]
     assert always == ["git checkout *", "npm run *", "tee *"]
 

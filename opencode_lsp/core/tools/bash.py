@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from .base import ToolContext, ToolError, ToolResult
-from .bash_arity import bash_patterns, split_commands, tokens
+from .bash_arity import bash_patterns
 from .paths import ensure_inside
+from .shell_parse import ShellLine, parse_shell
 from .truncate import truncate_output
 
 DEFAULT_TIMEOUT_MS = 120_000
@@ -88,21 +89,16 @@ async def terminate_group(proc: asyncio.subprocess.Process, pgid: int) -> None:
     await proc.wait()
 
 
-def _outside_paths(command: str, cwd: Path, ws: Any) -> list[Path]:
-    """Absolute (or ~, or ..) paths named in the command that lie outside the workspace."""
+def _outside_paths(line: ShellLine, cwd: Path, ws: Any) -> list[Path]:
+    """Paths the parsed line names (arguments, redirections) that lie outside the workspace."""
     found: list[Path] = []
-    for part in split_commands(command):
-        for word in tokens(part)[1:]:
-            if word.startswith("-") and "=" in word:
-                word = word.split("=", 1)[1]
-            if not (word.startswith(("/", "~")) or word.startswith("..") or "/../" in word):
-                continue
-            path = Path(os.path.normpath(cwd / Path(word).expanduser()))
-            if str(path).startswith("/dev/") or str(path) == "/dev":
-                continue
-            if not ws.contains(path):
-                found.append(path)
-    return found
+    for word in line.paths:
+        path = Path(os.path.normpath(cwd / Path(word).expanduser()))
+        if str(path) == "/dev/null" or str(path).startswith(("/dev/fd/", "/dev/std")):
+            continue
+        if not ws.contains(path):
+            found.append(path)
+    return list(dict.fromkeys(found))
 
 
 class BashTool:
@@ -134,10 +130,16 @@ class BashTool:
             if not await ws.is_dir(cwd):
                 raise ToolError(f"workdir {cwd} is not a directory.")
             await ensure_inside(ctx, cwd, kind="directory")
-        for path in _outside_paths(command, cwd, ws):
+        line = parse_shell(command)
+        if line.error is not None:
+            # What the parser cannot read cannot be checked, so it does not run.
+            raise ToolError(f"The command could not be parsed as bash ({line.error}), so it was not run. "
+                            "Fix the syntax (balanced quotes, parentheses and here-documents) and retry.")
+        for path in _outside_paths(line, cwd, ws):
             await ensure_inside(ctx, path, kind="directory" if path.is_dir() else "file")
-        patterns, always = bash_patterns(command)
-        await ctx.ask("bash", patterns, always=always, metadata={})
+        patterns, always = bash_patterns(line)
+        if patterns:
+            await ctx.ask("bash", patterns, always=always, metadata={})
 
         description = command.strip().splitlines()[0][:200]
         chunks: list[bytes] = []

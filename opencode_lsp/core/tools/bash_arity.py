@@ -1,7 +1,7 @@
 """What a shell command line asks permission for.
 
-Each command of a line (split on ``&&``, ``||``, ``;``, ``|``, ``&`` and newlines outside quotes)
-is one pattern the rules are matched against. When the user answers "always", what gets
+Each command the parser (``shell_parse``) finds in a line, nested ones included, is one pattern
+the rules are matched against: its text as written. When the user answers "always", what gets
 remembered is broader: the command's *arity prefix* plus `` *``, the words that name what the
 command does (``git checkout``, ``npm run``, ``ls``) without the arguments that vary from call
 to call. The arity table says how many leading words form that prefix.
@@ -9,7 +9,7 @@ to call. The arity table says how many leading words form that prefix.
 
 from __future__ import annotations
 
-import shlex
+from .shell_parse import ShellCommand, ShellLine
 
 # Leading words -> how many words name the action. Looked up longest first; unknown commands
 # take one word (``ls -la`` -> ``ls *``).
@@ -39,73 +39,10 @@ ARITY: dict[str, int] = {
 # Words that run the rest of the line as another command; they stay in the prefix.
 WRAPPERS = frozenset({"sudo", "time", "nohup", "nice"})
 
-SEPARATORS = ("&&", "||", ";", "|", "&", "\n")
 
-
-def split_commands(line: str) -> list[str]:
-    """The separate commands of a command line, quotes and escapes respected."""
-    commands: list[str] = []
-    current: list[str] = []
-    quote: str | None = None
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            current.append(ch)
-            if ch == "\\" and quote == '"' and i + 1 < len(line):
-                current.append(line[i + 1])
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-            i += 1
-            continue
-        if ch == "\\" and i + 1 < len(line):
-            if line[i + 1] == "\n":  # a continued line is one command
-                current.append(" ")
-            else:
-                current.append(line[i:i + 2])
-            i += 2
-            continue
-        if ch in ("'", '"'):
-            quote = ch
-            current.append(ch)
-            i += 1
-            continue
-        if ch == "#" and (not current or current[-1].isspace()):
-            while i < len(line) and line[i] != "\n":  # comment to the end of the line
-                i += 1
-            continue
-        sep = next((s for s in SEPARATORS if line.startswith(s, i)), None)
-        if sep:
-            # ``2>&1`` and ``&>`` are redirections, not the background operator.
-            if sep == "&" and ((current and current[-1] == ">") or line.startswith("&>", i)):
-                current.append(ch)
-                i += 1
-                continue
-            commands.append("".join(current))
-            current = []
-            i += len(sep)
-            continue
-        current.append(ch)
-        i += 1
-    commands.append("".join(current))
-    return [c.strip() for c in commands if c.strip()]
-
-
-def tokens(command: str) -> list[str]:
-    try:
-        return shlex.split(command, comments=False, posix=True)
-    except ValueError:  # an unbalanced quote: fall back to whitespace words
-        return command.split()
-
-
-def arity_prefix(command: str) -> str:
-    words = tokens(command)
+def arity_prefix(words: list[str]) -> str:
+    """The words naming what a command does (``git checkout``), wrappers like ``sudo`` kept."""
     lead: list[str] = []
-    # Environment assignments (FOO=1 cmd) and wrappers (sudo cmd) come before the real command.
-    while words and ("=" in words[0] and not words[0].startswith("=") and words[0].split("=")[0].isidentifier()):
-        words = words[1:]
     while words and words[0] in WRAPPERS:
         lead.append(words[0])
         words = words[1:]
@@ -120,9 +57,19 @@ def arity_prefix(command: str) -> str:
     return " ".join([*lead, *words[:size]])
 
 
-def bash_patterns(command: str) -> tuple[list[str], list[str]]:
-    """``(patterns, always)`` for a ``bash`` permission ask on ``command``."""
-    commands = split_commands(command)
-    patterns = list(dict.fromkeys(commands))
-    always = list(dict.fromkeys(f"{arity_prefix(c)} *" for c in commands if arity_prefix(c)))
+def always_pattern(command: ShellCommand) -> str:
+    """What "always" remembers for one command: its assignments and arity prefix, then `` *``.
+
+    A statement without a command name (an assignment, ``export``, an arithmetic test) is
+    remembered exactly as written: there is nothing safe to generalise."""
+    prefix = arity_prefix(command.words)
+    if not prefix:
+        return command.text
+    return " ".join([*command.assignments, prefix]) + " *"
+
+
+def bash_patterns(line: ShellLine) -> tuple[list[str], list[str]]:
+    """``(patterns, always)`` for a ``bash`` permission ask on a parsed command line."""
+    patterns = [c.text for c in line.commands]
+    always = list(dict.fromkeys(always_pattern(c) for c in line.commands))
     return patterns, always
