@@ -53,11 +53,17 @@ class ToolBlocked(Exception):
     """A tool error that must stop the loop (the user rejected a permission ask)."""
 
 
+class StepHalted(ToolBlocked):
+    """The user refused to let a repeating call go on (doom loop): as in OpenCode 1.18.33 the
+    step ends there, the message takes the error and no step-finish is written."""
+
+
 @dataclass
 class StepResult:
     finish: str = "unknown"
     tool_calls: int = 0
     blocked: bool = False
+    halted: Exception | None = None
     texts: list[str] = field(default_factory=list)
 
 
@@ -114,7 +120,8 @@ class StepProcessor:
                     self._close_reasoning()
                     if self.tasks:
                         await asyncio.gather(*self.tasks)
-                    self._on_finish(event)
+                    if self.result.halted is None:
+                        self._on_finish(event)
         finally:
             # Parts left open by an error or cancel are still written with what they have.
             self._close_text()
@@ -194,6 +201,8 @@ class StepProcessor:
         except Exception as exc:  # the tool failed: the model sees the error and may recover
             if isinstance(exc, ToolBlocked):
                 self.result.blocked = True
+            if isinstance(exc, StepHalted):
+                self.result.halted = exc
             running_meta = part.state.metadata if isinstance(part.state, ToolStateRunning) else None
             part.state = ToolStateError(
                 input=args, error=str(exc) or type(exc).__name__, metadata=running_meta,

@@ -178,6 +178,9 @@ class StepRunner:
                     and self.app.compaction.request_after_overflow(self.session_id, info)):
                 return "continue"
             return "stop"
+        if result.halted is not None:
+            self._fail(message, result.halted)
+            return "stop"
         message.time.completed = now_ms()
         if toolbox.structured is not None:
             message.structured = toolbox.structured

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .ids import new_id, now_ms
 from .llm import ToolSpec
 from .message import AssistantMessage, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
-from .processor import ToolBlocked
+from .processor import StepHalted, ToolBlocked
 from .tools.base import ToolContext
 
 if TYPE_CHECKING:
@@ -160,7 +160,10 @@ class ToolBox:
             part.tool, tool = "invalid", self.invalid
         try:
             if self._is_doom_loop(part, args):
-                await self._ask(part, "doom_loop", [part.tool], [part.tool], {"tool": part.tool, "input": args})
+                try:
+                    await self._ask(part, "doom_loop", [part.tool], [part.tool], {"tool": part.tool, "input": args})
+                except PermissionRejected as exc:
+                    raise StepHalted(str(exc)) from exc
             ctx = ToolContext(
                 session_id=self.message.sessionID, message_id=self.message.id, call_id=part.callID,
                 agent=self.agent.name, workspace=self.app.workspace, abort=self.step.run.abort,

@@ -187,3 +187,32 @@ async def test_general_subagent_gets_neither_task_nor_todowrite(root):
     assert {"task", "todowrite"} <= top
     child = await _offered(root, "m", parent=True, agent="general")
     assert not {"task", "todowrite"} & child and {"read", "edit", "bash"} <= child
+
+
+async def test_rejected_doom_loop_ends_the_message_with_an_error_and_no_step_finish(root):
+    call = f'{{"filePath": "{root / "a.txt"}"}}'
+    same = [ToolCallStart(index=i, id=f"c{i}", name="read") for i in range(3)] + \
+           [ToolCall(index=i, id=f"c{i}", name="read", arguments=call) for i in range(3)] + \
+           [Finish(reason="tool-calls")]
+    app = make_app(root, [same, [TextDelta(text="never asked"), Finish(reason="stop")]])
+    asked: list[dict] = []
+    app.bus.subscribe(lambda e: asked.append(e.properties) if e.type == "permission.asked" else None)
+
+    async def reject():
+        for _ in range(500):
+            if asked:
+                app.permissions.reply(asked[0]["id"], "reject")
+                return
+            await asyncio.sleep(0.01)
+
+    session = app.sessions.create()
+    rejecting = asyncio.ensure_future(reject())
+    await asyncio.wait_for(app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}])), 10)
+    await rejecting
+    entries = app.sessions.messages(session.id)
+    assert len(entries) == 2 and len(app.provider.model.requests) == 1
+    answer = entries[1]
+    assert answer["info"]["error"]["name"] == "UnknownError" and answer["info"].get("finish") is None
+    assert answer["info"]["time"].get("completed")
+    assert [p["type"] for p in answer["parts"]] == ["step-start", "tool", "tool", "tool"]
+    assert [p["state"]["status"] for p in answer["parts"][1:]] == ["completed", "completed", "error"]
