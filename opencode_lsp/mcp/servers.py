@@ -38,6 +38,7 @@ class McpServers:
         self.toggles: dict[str, bool] = self._load_toggles()
         self._started: asyncio.Task[None] | None = None
         self._reported: set[str] = set()
+        self._offered: dict[str, tuple[str, ...]] = {}  # tool ids each server offers, for mcp.tools.changed
         self._bad_config_logged = False
 
     # --- ToolSource -------------------------------------------------------------------------
@@ -103,6 +104,7 @@ class McpServers:
         if connection is not None:
             await connection.stop()
             log.info("mcp %s: stopped", name)
+            self._tools_changed(name, ())
 
     async def close(self) -> None:
         """Close every server (the LSP server is shutting down)."""
@@ -196,7 +198,12 @@ class McpServers:
         elif connection.state == "connected":
             log.info("mcp %s: connected, %d tools", connection.name, len(connection.tools))
         self._publish(connection.name)
-        self.bus.publish(Event(type="mcp.tools.changed", properties={"server": connection.name}))
+        self._tools_changed(connection.name, tuple(sorted(connection.tools)) if connection.state == "connected" else ())
+
+    def _tools_changed(self, name: str, offered: tuple[str, ...]) -> None:
+        if self._offered.get(name, ()) != offered:
+            self._offered[name] = offered
+            self.bus.publish(Event(type="mcp.tools.changed", properties={"server": name}))
 
     def _report_failure(self, name: str, error: str, *, publish: bool = True) -> None:
         if name in self._reported:

@@ -127,6 +127,8 @@ async def test_tools_of_local_and_remote_servers_run_through_the_loop(client, fa
     failed = [e["properties"]["name"] for e in client.recorder.events
               if e["type"] == "mcp.status.updated" and e["properties"]["state"] == "failed"]
     assert sorted(failed) == ["broken", "stuck"]
+    changed = {e["properties"]["server"] for e in client.recorder.events if e["type"] == "mcp.tools.changed"}
+    assert changed == {"my.local", "remote"}  # servers whose tools appeared; failures offered none
     shown = [m.message for m in client.messages]
     assert len([m for m in shown if "'broken'" in m]) == 1 and len([m for m in shown if "'stuck'" in m]) == 1
 
