@@ -109,7 +109,7 @@ class OpencodeAgent:
         if state is None or state.app is not app:
             state = AcpSession(session_id, app)
             self.sessions[session_id] = state
-        self.pump.watch(session_id, app.root, app.permissions)
+        self.pump.watch(session_id, app.root, app.permissions, app.sessions.get(session_id).title)
         self.pump.start()
         # After the answer that names the session, as the client can only then place it.
         asyncio.get_running_loop().call_soon(self._announce_commands, session_id, app)
@@ -312,10 +312,11 @@ class OpencodeAgent:
             return "refusal"
         agent = state.app.agents.get(mode)
         steps = getattr(agent, "steps", None)
-        if steps and finish != "tool-calls":
-            answered = [e for e in state.app.sessions.messages(state.id)
+        if steps and steps > 1:
+            # The loop was cut when the step limit was reached while the model still wanted tools.
+            answered = [e["info"] for e in state.app.sessions.messages(state.id)
                         if e["info"]["role"] == "assistant" and e["info"].get("parentID") == info.parentID]
-            if len(answered) >= steps:
+            if len(answered) >= steps and answered[-2].get("finish") == "tool-calls":
                 return "max_turn_requests"
         return "end_turn"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import acp
-from acp.schema import PermissionOption, ToolCallUpdate
+from acp.schema import PermissionOption, SessionInfoUpdate, ToolCallUpdate
 
 from ..core.events import Event
 from . import updates
@@ -71,11 +71,14 @@ class Pump:
         self._roles: dict[str, str] = {}  # message id -> role
         self._sent: dict[str, int] = {}  # text/reasoning part id -> characters sent
         self._tools: dict[str, tuple[Any, ...]] = {}  # call id -> last (status, title) sent
+        self._titles: dict[str, str] = {}  # session id -> title the client was told
         self._asks: set[asyncio.Task[Any]] = set()
         self._sender: asyncio.Task[None] | None = None
 
-    def watch(self, session_id: str, root: Path, broker: Any) -> None:
+    def watch(self, session_id: str, root: Path, broker: Any, title: str | None = None) -> None:
         self.sessions[session_id] = root
+        if title is not None:
+            self._titles[session_id] = title
         self.brokers[session_id] = broker
 
     def forget(self, session_id: str) -> None:
@@ -111,6 +114,11 @@ class Pump:
         elif kind == "message.part.updated":
             for update in self._part_updates(session_id, props.get("part") or {}, props.get("delta")):
                 self.send(session_id, update)
+        elif kind == "session.updated":
+            title = (props.get("info") or {}).get("title")
+            if isinstance(title, str) and self._titles.setdefault(session_id, title) != title:
+                self._titles[session_id] = title
+                self.send(session_id, SessionInfoUpdate(session_update="session_info_update", title=title))
         elif kind == "todo.updated":
             self.send(session_id, updates.plan(props.get("todos") or []))
         elif kind == "permission.asked":

@@ -180,3 +180,16 @@ async def test_image_and_embedded_resource_prompts_reach_the_model(workspace, ag
         user = [m for m in body["messages"] if m["role"] == "user"][-1]
         assert any(c.get("type") == "image_url" and pixel in c["image_url"]["url"] for c in user["content"])
         assert "x = 41 + 1" in _user_text(body)
+
+
+async def test_step_limit_answers_max_turn_requests_and_titles_follow(workspace, agent_env, fake):
+    write_config(workspace, fake.base_url, agent={"build": {"steps": 2}})
+    read = {"name": "read", "arguments": {"filePath": str(workspace / "hello.py")}}
+    fake.set_script([[{"tool_call": {**read, "id": "r1"}}], [{"text": "Stopping here."}], [{"text": "Short."}]])
+    async with acp_agent(workspace, agent_env) as (editor, conn, _process):
+        sid = await new_session(conn, workspace)
+        assert (await ask(conn, sid, "read it twice")).stop_reason == "max_turn_requests"
+        assert (await ask(conn, sid, "and now?")).stop_reason == "end_turn"
+        # The title generated in the background reaches the client.
+        titled = await editor.wait_for(lambda: editor.of(sid, "session_info_update"))
+        assert titled[-1].title == "A title"
