@@ -3,7 +3,10 @@ and the workspace switch kept across restarts (with a real stdio server)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import subprocess
+import sys
 from pathlib import Path
 
 from opencode_lsp.core.config import load_config
@@ -13,7 +16,7 @@ from opencode_lsp.mcp.config import BadEntry, LocalServer, RemoteServer, parse_s
 from opencode_lsp.mcp.connection import describe_error
 from opencode_lsp.mcp.tools import convert_result, input_schema, tool_id
 
-from .conftest import local_server
+from .conftest import SERVERS, TOKEN, local_server
 
 PNG = base64.b64encode(b"\x89PNG fake").decode()
 
@@ -149,3 +152,31 @@ async def test_a_config_change_restarts_changed_servers_and_stops_removed_ones(t
     assert servers.connections == {"b": unchanged} and sorted(servers.tools()) == sorted(unchanged.tools)
     await servers.close()
     assert servers.connections == {}
+
+
+async def test_a_server_speaking_only_sse_is_reached_by_the_fallback(tmp_path: Path):
+    process = subprocess.Popen([sys.executable, str(SERVERS / "http_server.py"), TOKEN, "sse"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = f"http://127.0.0.1:{process.stdout.readline().strip().split('=', 1)[1]}/sse"
+        servers = McpServers({"old": {"type": "remote", "url": url, "headers": {"X-Test-Token": TOKEN}},
+                              "nokey": {"type": "remote", "url": url}},
+                             root=tmp_path, bus=Bus(), state_path=tmp_path / "mcp.json")
+        await servers.ready()
+        assert servers.status_of("old")["state"] == "connected" and "old_echo" in servers.tools()
+        nokey = servers.status_of("nokey")
+        assert nokey["state"] == "failed" and "401" in nokey["error"]
+
+        class Context:
+            abort = asyncio.Event()
+            services: dict = {}
+
+            async def ask(self, *args, **kwargs):
+                return None
+
+        result = await servers.tools()["old_echo"].execute({"text": "via sse"}, Context())
+        assert result.output == "echo: via sse"
+        await servers.close()
+    finally:
+        process.terminate()
+        process.wait(10)

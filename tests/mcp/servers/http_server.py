@@ -1,7 +1,8 @@
 """A remote MCP server for the tests: streamable HTTP on 127.0.0.1, answering only requests that
 carry the header ``X-Test-Token: <token>`` (401 otherwise).
 
-Run: python http_server.py TOKEN   (prints ``PORT=<n>`` once listening)
+Run: python http_server.py TOKEN [sse]   (prints ``PORT=<n>`` once listening)
+With ``sse`` it speaks only the older HTTP+SSE transport (``/sse``), to exercise the client's fallback.
 """
 
 import socket
@@ -44,7 +45,8 @@ def main() -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     print(f"PORT={sock.getsockname()[1]}", flush=True)
-    config = uvicorn.Config(RequireHeader(server.streamable_http_app()), log_level="warning", lifespan="on")
+    app = server.sse_app() if sys.argv[2:] == ["sse"] else server.streamable_http_app()
+    config = uvicorn.Config(RequireHeader(app), log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
 
 
