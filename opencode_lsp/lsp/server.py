@@ -164,6 +164,19 @@ class OpencodeServer(LanguageServer):
         except Exception as exc:  # the editor went away; the run goes on and is stored
             log.warning("could not send %s: %s", method, exc)
 
+    def _send_frame_error(self, code: int, message: str) -> None:
+        """Answer a frame that could not be read (its id is unknown, so null)."""
+        writer = self.protocol.writer
+        if writer is None:
+            return
+        try:
+            body = orjson.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}})
+            result = writer.write(b"Content-Length: %d\r\n\r\n%b" % (len(body), body))
+            if inspect.isawaitable(result):
+                asyncio.ensure_future(result)
+        except Exception as exc:  # the editor went away
+            log.warning("could not report a bad frame: %s", exc)
+
     # --- workspace ----------------------------------------------------------------------------
 
     def workspace_root(self, params: types.InitializeParams) -> Path:
@@ -202,15 +215,17 @@ class OpencodeServer(LanguageServer):
         ``asyncio.run`` would then cancel every task at once, in no order: a run's cleanup could
         be cut off before its aborted message and held-back parts reach the disk. So the runs
         are aborted and the store flushed here first, and the process exits after."""
-        from pygls.io_ import StdinAsyncReader, StdoutWriter, run_async
+        from pygls.io_ import StdinAsyncReader, StdoutWriter
+
+        from .framing import serve_messages
 
         self._stop_event = threading.Event()
         reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
         async def serve() -> None:
-            await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
-                            logger=log, error_handler=self.report_server_error)
+            await serve_messages(self._stop_event, reader, self.protocol, log, self._send_frame_error,
+                                 error_handler=self.report_server_error)
             log.info("the client closed the connection; stopping")
             if self.app is not None:
                 await self.app.shutdown()

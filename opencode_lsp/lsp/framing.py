@@ -1,0 +1,83 @@
+"""Reading JSON-RPC messages off stdio, with limits: a bad frame costs one error, not the server.
+
+pygls' own loop trusts the ``Content-Length`` header: a length of 10^12 makes it allocate that
+much (MemoryError kills the process), and a negative or garbled one leaves it waiting for a
+header that never comes, so every later message is swallowed. This loop parses the header
+strictly, answers a bad frame with a JSON-RPC error (id null), skips an oversized body in small
+pieces without keeping it, and finds the next ``Content-Length`` header to carry on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from typing import Any, Callable
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # the largest request body accepted (an import is the biggest)
+MAX_HEADER_LINE = 8 * 1024
+SKIP_CHUNK = 1024 * 1024
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+
+_HEADER = re.compile(rb"content-length:\s*(.*?)\s*$", re.IGNORECASE)
+
+
+async def serve_messages(stop_event: threading.Event, reader: Any, protocol: Any,
+                         logger: logging.Logger, send_error: Callable[[int, str], None],
+                         error_handler: Callable[[Exception, Any], Any] | None = None) -> None:
+    """Read frames until EOF or ``stop_event``; hand each good body to ``protocol``."""
+    length: int | None = None
+    while not stop_event.is_set():
+        line = await reader.readline()
+        if not line:
+            return
+        if len(line) > MAX_HEADER_LINE:
+            line = line[-MAX_HEADER_LINE:]
+        found = _HEADER.search(line)
+        if found is not None:
+            raw = found.group(1)
+            if not raw.isdigit():
+                logger.warning("dropping a message with a malformed Content-Length %r", raw[:40])
+                send_error(INVALID_REQUEST, f"malformed Content-Length header: {raw[:40]!r}")
+                length = None
+                continue
+            length = int(raw)
+            continue
+        if line.strip() or length is None:
+            continue  # another header (Content-Type), or noise while looking for a header
+        size, length = length, None
+        if size > MAX_MESSAGE_BYTES:
+            logger.warning("dropping a message of %d bytes (the limit is %d)", size, MAX_MESSAGE_BYTES)
+            send_error(INVALID_REQUEST, f"message of {size} bytes is larger than the limit of "
+                                        f"{MAX_MESSAGE_BYTES} bytes")
+            if not await _skip(reader, size):
+                return
+            continue
+        body = await reader.readexactly(size) if size else b""
+        if size and not body:
+            return
+        try:
+            message = json.loads(body, object_hook=protocol.structure_message)
+        except ValueError as exc:
+            logger.warning("dropping a message that is not JSON: %s", exc)
+            send_error(PARSE_ERROR, f"the message body is not valid JSON: {exc}")
+            continue
+        try:
+            protocol.handle_message(message)
+        except Exception as exc:
+            logger.exception("unable to handle a message")
+            if error_handler is not None:
+                error_handler(exc, None)
+
+
+async def _skip(reader: Any, size: int) -> bool:
+    """Read and drop ``size`` bytes in pieces; False at EOF."""
+    left = size
+    while left > 0:
+        piece = await reader.readexactly(min(left, SKIP_CHUNK))
+        if not piece:
+            return False
+        left -= len(piece)
+    return True
