@@ -40,6 +40,7 @@ class McpServers:
         self._reported: set[str] = set()
         self._offered: dict[str, tuple[str, ...]] = {}  # tool ids each server offers, for mcp.tools.changed
         self._bad_config_logged = False
+        self._sdk_error: str | None = None
 
     # --- ToolSource -------------------------------------------------------------------------
 
@@ -80,7 +81,13 @@ class McpServers:
         if not wanted:
             return
         # The SDK (and its HTTP stack) is imported off the event loop.
-        await asyncio.to_thread(_import_sdk)
+        try:
+            await asyncio.to_thread(_import_sdk)
+        except Exception as exc:  # a broken install costs the MCP tools, not the server
+            self._sdk_error = f"the mcp SDK could not be loaded: {exc}"
+            for name in wanted:
+                self._report_failure(name, self._sdk_error)
+            return
         for name in wanted:
             if name not in self.connections and self._wants(name):
                 self._open(name)
@@ -148,6 +155,8 @@ class McpServers:
             item["tools"] = sorted(connection.tools) if connection.state == "connected" else []
             if connection.error:
                 item["error"] = connection.error
+        elif item["enabled"] and self._sdk_error:
+            item.update(state="failed", error=self._sdk_error)
         elif item["enabled"]:
             item["state"] = "starting"  # configured and wanted, waiting for the SDK to load
         return item

@@ -180,3 +180,17 @@ async def test_a_server_speaking_only_sse_is_reached_by_the_fallback(tmp_path: P
     finally:
         process.terminate()
         process.wait(10)
+
+
+async def test_a_broken_sdk_install_fails_the_servers_not_the_run(tmp_path: Path, monkeypatch):
+    from opencode_lsp.mcp import servers as module
+
+    def broken() -> None:
+        raise ImportError("No module named 'mcp'")
+
+    monkeypatch.setattr(module, "_import_sdk", broken)
+    servers = McpServers({"demo": local_server()}, root=tmp_path, bus=Bus(), state_path=tmp_path / "mcp.json")
+    await servers.ready()
+    status = servers.status_of("demo")
+    assert status["state"] == "failed" and "No module named 'mcp'" in status["error"]
+    assert servers.tools() == {} and servers.connections == {}
