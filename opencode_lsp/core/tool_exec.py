@@ -175,8 +175,11 @@ class ToolBox:
             result = await tool.execute(args, ctx)
         except PermissionRejected as exc:
             feedback = getattr(exc, "feedback", None)
-            text = str(exc) if not feedback else f"{exc}\nThe user said: {feedback}"
-            raise ToolBlocked(text) from exc
+            if not feedback:
+                raise ToolBlocked(str(exc)) from exc
+            # A refusal with a note corrects the agent instead of stopping it (as OpenCode does):
+            # the call fails with the note and the model answers it in the same run.
+            raise ToolCorrected(f"{exc}\nThe user said: {feedback}") from exc
         return result.title, result.output, result.metadata, _attachments(result.attachments, part)
 
     async def run_direct(self, tool_id: str, args: dict[str, Any]) -> None:
@@ -191,6 +194,10 @@ class ToolBox:
         processor.tools[0] = part
         self.app.sessions.update_part(part)
         await processor._execute(part, args)
+
+
+class ToolCorrected(Exception):
+    """A rejected call with the user's note: an ordinary tool error, so the loop goes on."""
 
 
 def _attachments(items: list[dict[str, Any]] | None, part: ToolPart) -> list[dict[str, Any]] | None:

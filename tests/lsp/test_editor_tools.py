@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import asyncio
 from pathlib import Path
 from typing import Any
@@ -145,9 +147,9 @@ async def test_permission_reply_over_the_protocol(client, fake):
 
 
 @pytest.mark.opts(permission={"bash": "ask"})
-async def test_rejected_ask_stops_the_run_with_the_feedback(client, fake):
+async def test_rejected_ask_with_a_note_goes_on_with_the_note(client, fake):
     fake.set_script([[{"tool_call": {"name": "bash", "arguments": {"command": "rm -rf build", "description": "clean"}}}],
-                     [{"text": "should not be asked for"}]])
+                     [{"text": "I will keep it."}]])
     running = asyncio.ensure_future(prompt(client))
     asked = await client.recorder.wait_for(
         lambda: [e for e in client.recorder.events if e["type"] == "permission.asked"])
@@ -156,7 +158,10 @@ async def test_rejected_ask_stops_the_run_with_the_feedback(client, fake):
     result = await asyncio.wait_for(running, 20)
     (tool,) = await tool_parts(client, result["sessionID"])
     assert tool["state"]["status"] == "error" and "keep the build folder" in tool["state"]["error"]
-    assert len(main_requests(fake)) == 1  # the loop stopped: the model was not called again
+    # The model answers the note in the same run (a rejection without a note stops the run).
+    assert len(main_requests(fake)) == 2
+    assert "keep the build folder" in json.dumps(main_requests(fake)[1]["messages"])
+    assert result["parts"][-2]["text"] == "I will keep it."
 
 
 async def test_task_runs_a_subagent_in_a_child_session(client, fake):

@@ -50,7 +50,7 @@ export function permissionView(request: PermissionRequest, actions: ViewActions)
     h("div", { class: "permission-title" }, `Permission required: ${request.permission}`),
     h("code", { class: "permission-patterns" }, request.patterns.join("\n")),
     diff ? h("div", { class: "permission-diff" }, diffView(diff)) : null,
-    h("div", { class: "permission-always" }, "Always allows: ", h("code", {}, scope)),
+    h("div", { class: "permission-scope" }, "Always allows: ", h("code", {}, scope)),
     h(
       "div",
       { class: "permission-actions" },
