@@ -109,9 +109,11 @@ def _expand_home(pattern: str) -> str:
     home = os.path.expanduser("~")
     if pattern == "~" or pattern == "$HOME":
         return home
-    for prefix in ("~/", "$HOME/"):
-        if pattern.startswith(prefix):
-            return home + pattern[len(prefix) - 1 :]
+    if pattern.startswith("~/"):
+        return home + pattern[1:]
+    if pattern.startswith("$HOME"):
+        # As OpenCode 1.18.33: any pattern starting with $HOME, so "$HOMEx" becomes "<home>x".
+        return home + pattern[len("$HOME"):]
     return pattern
 
 

@@ -37,7 +37,7 @@ from .message import (
     UserMessage,
 )
 from .processor import StepProcessor
-from .system import MAX_STEPS_NOTE, QUEUED_REMINDER, build_system
+from .system import MAX_STEPS_NOTE, QUEUED_REMINDER, STRUCTURED_OUTPUT_NOTE, build_system
 from .tool_exec import ToolBox
 from .tools.external import sources_ready
 from .transcript import to_model_messages
@@ -154,6 +154,8 @@ class StepRunner:
         chat = self._chat_messages(entries, model.info.ref, step)
         system = build_system(getattr(agent, "prompt", None), self.app.root, model.info.ref,
                               self.app.config.instructions, info.system)
+        if info.format and info.format.get("type") == "json_schema":
+            system = [*system, STRUCTURED_OUTPUT_NOTE]
         if last_step:
             # As OpenCode 1.18.33: the note is the model's own last word and tools stay offered.
             chat.append({"role": "assistant", "content": MAX_STEPS_NOTE})

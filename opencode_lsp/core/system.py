@@ -25,6 +25,12 @@ How to work:
   unless the user asks for it.
 """
 
+# Added to the system prompt when the user asked for structured output (as OpenCode 1.18.33 does).
+STRUCTURED_OUTPUT_NOTE = (
+    "The user wants the answer as structured data. Give your final answer only by calling the "
+    "StructuredOutput tool with data that fits its schema; a plain-text final answer does not count."
+)
+
 MAX_STEPS_NOTE = """\
 You have reached the maximum number of steps for this task. Do not call any more tools. Reply
 now with a short summary of what you did, what is left to do, and what the user should check."""

@@ -288,6 +288,8 @@ async def test_structured_output(client, fake):
     request = [r for r in fake.requests if not is_title_request(r)][0]
     assert request["tool_choice"] == "required"
     assert any(t["function"]["name"] == "StructuredOutput" for t in request["tools"])
+    system = request["messages"][0]["content"]
+    assert "calling the StructuredOutput tool" in (system if isinstance(system, str) else json.dumps(system))
 
 
 async def test_status_agents_and_models(client, fake):

@@ -369,3 +369,14 @@ async def test_bound_ask_for_a_tool_context() -> None:
     await task
     await ask("read", ["/q/.env"])  # covered by the approval now
     assert len(h.asked()) == 1
+
+
+def test_home_expansion_in_patterns_as_opencode_does():
+    import os
+
+    from opencode_lsp.core.permission import _expand_home
+    home = os.path.expanduser("~")
+    assert _expand_home("~/src/*") == home + "/src/*" and _expand_home("~") == home
+    assert _expand_home("$HOME/src/*") == home + "/src/*" and _expand_home("$HOME") == home
+    assert _expand_home("$HOMEx/y") == home + "x/y"  # OpenCode 1.18.33 cuts "$HOME" off any prefix
+    assert _expand_home("~x/y") == "~x/y" and _expand_home("src/$HOME") == "src/$HOME"
