@@ -13,7 +13,7 @@ from .ids import new_id, now_ms
 from .llm import ToolSpec
 from .message import AssistantMessage, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
 from .processor import StepHalted, ToolBlocked
-from .tools.base import ToolContext
+from .tools.base import ToolContext, ToolError
 
 if TYPE_CHECKING:
     from .step import StepRunner
@@ -112,7 +112,17 @@ class ToolBox:
         sessions = self.app.sessions
         if self.app.agents.get(agent) is None:
             raise ValueError(f"unknown subagent {agent!r}")
-        child = sessions.get(task_id) if task_id and sessions.exists(task_id) else None
+        child = None
+        if task_id:
+            # Only the caller's own subagents may be continued: another session would run with
+            # its own (maybe looser) rules, and the caller itself would wait on its own run.
+            caller = self.message.sessionID
+            if task_id == caller:
+                raise ToolError("task_id names this session itself; a task cannot continue its own caller.")
+            child = sessions.get(task_id) if sessions.exists(task_id) else None
+            if child is None or child.parentID != caller:
+                raise ToolError(f"task_id {task_id!r} is not a subagent session started from this session; "
+                                "leave task_id out to start a new subagent.")
         if child is None:
             child = sessions.create(parent_id=self.message.sessionID, title=f"{description} (@{agent} subagent)")
         result = await self.app.runner.prompt(child.id, PromptInput(

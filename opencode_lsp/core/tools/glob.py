@@ -6,7 +6,7 @@ from typing import Any
 
 from . import search
 from .base import ToolContext, ToolError, ToolResult
-from .paths import ensure_inside, relative_title
+from .paths import ensure_inside, glob_root, relative_title
 from .truncate import truncate_output
 
 MAX_RESULTS = 100
@@ -43,9 +43,10 @@ class GlobTool:
             raise ToolError("pattern is required.")
         raw = args.get("path")
         root = ctx.workspace.resolve(raw) if isinstance(raw, str) and raw.strip() else ctx.workspace.root
+        root, pattern = glob_root(root, pattern)
+        await ensure_inside(ctx, root, kind="directory")
         if not await ctx.workspace.is_dir(root):
             raise ToolError(f"{root} is not a directory.")
-        await ensure_inside(ctx, root, kind="directory")
         files = search.by_newest(await search.list_files(root, pattern))
         truncated = len(files) > MAX_RESULTS
         shown = files[:MAX_RESULTS]

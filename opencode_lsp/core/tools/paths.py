@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,28 @@ async def resolve_for(ctx: ToolContext, raw: str, *, kind: str = "file") -> Path
     path = ctx.workspace.resolve(raw)
     await ensure_inside(ctx, path, kind=kind)
     return path
+
+
+GLOB_CHARS = frozenset("*?[{")
+
+
+def glob_root(base: Path, pattern: str) -> tuple[Path, str]:
+    """Where a glob pattern really searches: ``(directory, pattern below it)``.
+
+    A pattern's literal leading directories can leave ``base`` (``../../x/*``, ``/etc/pass*``,
+    ``~/.ssh/*``); then they become the search root, so the caller checks that root like any
+    other path. ``..`` after a wildcard could climb from a directory nobody checked: refused."""
+    pattern = os.path.expanduser(pattern) if pattern.startswith("~") else pattern
+    parts = pattern.split("/")
+    literal: list[str] = []
+    for part in parts[:-1]:
+        if GLOB_CHARS & set(part):
+            break
+        literal.append(part)
+    rest = parts[len(literal):]
+    if ".." in rest:
+        raise ToolError("A glob pattern may not use '..' after a wildcard; pass the directory as path.")
+    if not literal or not (pattern.startswith("/") or ".." in literal):
+        return base, pattern  # stays below base: searched as written
+    root = Path(os.path.normpath(base / ("/".join(literal) or "/")))
+    return root, "/".join(rest)
