@@ -13,7 +13,7 @@ from typing import Any
 from .base import ToolContext, ToolError, ToolResult
 from .diffs import file_diff, unified_diff
 from .edit import join_encoding, split_encoding
-from .paths import ensure_inside, relative_title
+from .paths import edit_patterns, ensure_inside, relative_title
 
 BEGIN, END = "*** Begin Patch", "*** End Patch"
 ADD, UPDATE, DELETE, MOVE = "*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: "
@@ -225,9 +225,11 @@ class ApplyPatchTool:
                     raise ToolError(f"Cannot move {op.path} to {op.move_to}: the destination exists.")
             plan.append((op, source, target, before, after))
 
-        titles, diffs, files, summary = [], [], [], []
+        titles, diffs, files, summary, patterns = [], [], [], [], []
         for op, source, target, before, after in plan:
             shown = target or source
+            # A move deletes its source: both ends are edits the rules must allow.
+            patterns.extend(edit_patterns(ctx, *dict.fromkeys(p for p in (source, target) if p is not None)))
             titles.append(relative_title(ctx, shown))
             diff = unified_diff(str(shown), split_encoding(before)[0], split_encoding(after or "")[0])
             diffs.append(diff)
@@ -237,7 +239,7 @@ class ApplyPatchTool:
             letter = {"add": "A", "update": "M", "delete": "D"}[op.kind]
             summary.append(f"{letter} {relative_title(ctx, shown)}")
         combined = "".join(diffs)
-        await ctx.ask("edit", titles, always=["*"], metadata={"diff": combined, "files": files})
+        await ctx.ask("edit", list(dict.fromkeys(patterns)), always=["*"], metadata={"diff": combined, "files": files})
 
         for op, source, target, _before, after in plan:
             if target is None:

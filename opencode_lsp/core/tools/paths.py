@@ -17,6 +17,18 @@ def relative_title(ctx: ToolContext, path: Path) -> str:
         return str(path)
 
 
+def edit_patterns(ctx: ToolContext, *paths: Path) -> list[str]:
+    """The ``edit`` patterns for writing ``paths``: each as named and, when a symlink leads
+    elsewhere, as its target too, so a rule denying the target also denies the link."""
+    patterns: list[str] = []
+    for path in paths:
+        patterns.append(relative_title(ctx, path))
+        real = Path(path).resolve()
+        if real != Path(path):
+            patterns.append(relative_title(ctx, real))
+    return list(dict.fromkeys(patterns))
+
+
 async def ensure_inside(ctx: ToolContext, path: Path, *, kind: str = "file",
                         metadata: dict[str, Any] | None = None) -> None:
     """Ask ``external_directory`` before a tool touches ``path`` outside the workspace.
