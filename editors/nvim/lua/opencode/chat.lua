@@ -19,6 +19,7 @@ local input_mark = nil
 local folds = {}
 local ask_rows = {} -- 1-based transcript line -> permission request id of the ask block there
 local render_scheduled = false
+local update_countdown -- defined below render_now
 
 local function valid()
   return bufnr ~= nil and vim.api.nvim_buf_is_valid(bufnr)
@@ -268,7 +269,25 @@ function M.render_now()
       end)
     end
   end
+  update_countdown()
   vim.api.nvim_exec_autocmds('User', { pattern = 'OpencodeChatRender', modeline = false, data = { bufnr = bufnr } })
+end
+
+-- While the session waits to retry, redraw each second so the countdown moves.
+local tick = nil
+update_countdown = function()
+  local status = state.session_id and require('opencode.transcript').get(state.session_id).status
+  local retrying = type(status) == 'table' and status.type == 'retry'
+  if retrying and not tick then
+    tick = vim.uv.new_timer()
+    tick:start(1000, 1000, vim.schedule_wrap(function()
+      M.render()
+    end))
+  elseif not retrying and tick then
+    tick:stop()
+    tick:close()
+    tick = nil
+  end
 end
 
 --- Render on the next turn of the event loop; many events in one turn make one render.
