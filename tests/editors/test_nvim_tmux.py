@@ -144,9 +144,10 @@ def test_echo_on_send_and_a_queued_prompt(nvims, workspace, fake):
     nvim.keys("Escape")
     nvim.keys("Enter")
     # Shown at once, with the working line, before any answer (the model waits 2 s to start).
-    screen = nvim.wait_screen("tell a story", "the echo")
+    screen = nvim.wait_screen(lambda s: "## You" in s and "tell a story" in s, "the echo")
     chat = chat_column(screen)
-    assert "## You" in chat and any(line.startswith("_working…") for line in chat)
+    assert chat[chat.index("## You") + 1] == "tell a story"
+    assert any(line.startswith("_working…") for line in chat)
     assert "Once upon" not in screen
     nvim.wait_screen("Once upon a time", "the stream")
     nvim.keys("i")
@@ -158,10 +159,10 @@ def test_echo_on_send_and_a_queued_prompt(nvims, workspace, fake):
     queued = chat.index(next(line for line in chat if line.startswith("## You · queued")))
     assert chat[queued + 1] == "and another"
     assert "the end." not in screen  # still streaming the first answer
-    # The first answer finishes; the queued prompt stays in the conversation, no longer queued.
-    screen = nvim.wait_screen(lambda s: "the end." in s and "queued" not in s, "the first answer's end")
+    # The first answer finishes, then the running loop answers the queued prompt.
+    screen = nvim.wait_screen(lambda s: "Second answer." in s and "queued" not in s, "the queued prompt's answer")
     chat = chat_column(screen)
-    assert chat.index("Once upon a time the end.") < chat.index("and another")
+    assert chat.index("Once upon a time the end.") < chat.index("and another") < chat.index("Second answer.")
 
 
 def test_resume_after_restart(nvims, workspace, fake, tmp_path):
