@@ -46,8 +46,9 @@ def error_kind(message: str) -> str:
     return "other: " + message[:200]
 
 
-def serve(ws: Path, home: Path, base_url: str) -> tuple[subprocess.Popen, str]:
-    (ws / "opencode.json").write_text(json.dumps({
+def serve(ws: Path, home: Path, base_url: str, config: dict[str, Any] | None = None) -> tuple[subprocess.Popen, str]:
+    """``opencode serve`` in ``ws`` with ``config`` (default: the fake provider, edits allowed)."""
+    (ws / "opencode.json").write_text(json.dumps(config or {
         "$schema": "https://opencode.ai/config.json",
         "provider": {"fake": {"npm": "@ai-sdk/openai-compatible", "name": "Fake",
                               "options": {"baseURL": base_url, "apiKey": "sk-fake"},

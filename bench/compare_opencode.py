@@ -1,0 +1,149 @@
+"""Scripted conversations through real OpenCode 1.18.33 and through opencode-lsp, compared.
+
+Both sides talk to the same kind of scripted OpenAI-compatible server (tests/support/fake_openai.py);
+OpenCode runs as ``opencode serve`` (installed into bench/.work by bench_opencode.opencode_binary),
+ours as the real server over stdio. For each scenario the script prints, side by side, what the
+model was sent (tools offered, tool_choice, the roles of the last messages) and what was stored
+(message roles, part types, finish, error name), then ``same`` or ``DIFFERENT``.
+
+Scenarios: per-model tools (a plain id and a GPT-5-class id), max steps (agent steps = 2),
+a 400 whose body says server_error then an answer (retried), a 500 then an answer.
+
+Run: .venv/bin/python bench/compare_opencode.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.opencode_edit_fixtures import serve  # noqa: E402
+from opencode_lsp.client import LspClient  # noqa: E402
+from tests.support.fake_openai import FakeOpenAI, is_title_request  # noqa: E402
+
+TOOL_TURN = [{"tool_call": {"name": "glob", "arguments": {"pattern": "*.py"}}}]
+RETRY_FAST = {"retry-after-ms": "10"}
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "tools for model m": {"model": "m", "turns": [["hello"]]},
+    "tools for model gpt-5-fake": {"model": "gpt-5-fake", "turns": [["hello"]]},
+    "max steps 2": {"model": "m", "steps": 2, "turns": [TOOL_TURN, TOOL_TURN, ["summary"]]},
+    "400 server_error retried": {"model": "m", "turns": [
+        [{"error": {"status": 400, "headers": RETRY_FAST,
+                    "body": {"error": {"message": "boom", "type": "server_error"}}}}], ["answer"]]},
+    "500 retried": {"model": "m", "turns": [
+        [{"error": {"status": 500, "headers": RETRY_FAST, "body": {"error": {"message": "boom"}}}}], ["answer"]]},
+}
+
+
+def requests_view(fake: FakeOpenAI) -> list[dict[str, Any]]:
+    out = []
+    for body in fake.requests:
+        if is_title_request(body):
+            continue
+        out.append({"tools": sorted(t["function"]["name"] for t in body.get("tools") or []),
+                    "tool_choice": body.get("tool_choice"),
+                    "last_roles": [m["role"] for m in body["messages"][-2:]]})
+    return out
+
+
+def stored_view(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"role": m["info"]["role"], "finish": m["info"].get("finish"),
+             "error": (m["info"].get("error") or {}).get("name"),
+             "parts": [p["type"] for p in m["parts"]]} for m in messages]
+
+
+def config(base_url: str, model: str, steps: int | None) -> dict[str, Any]:
+    cfg: dict[str, Any] = {
+        "$schema": "https://opencode.ai/config.json",
+        "provider": {"fake": {"npm": "@ai-sdk/openai-compatible", "name": "Fake",
+                              "options": {"baseURL": base_url, "apiKey": "sk-fake"},
+                              "models": {model: {"name": model}}}},
+        "model": f"fake/{model}", "small_model": f"fake/{model}", "autoupdate": False, "share": "disabled",
+        "permission": {"*": "allow"}, "lsp": False, "formatter": False,
+    }
+    if steps:
+        cfg["agent"] = {"build": {"steps": steps}}
+    return cfg
+
+
+def fake_for(turns: list[Any]) -> FakeOpenAI:
+    fake = FakeOpenAI(turns)
+    fake.route(is_title_request, [[{"text": "A title"}]])
+    return fake.start()
+
+
+def run_opencode(ws: Path, home: Path, scenario: dict[str, Any]) -> dict[str, Any]:
+    fake = fake_for(scenario["turns"])
+    try:
+        cfg = config(fake.base_url, scenario["model"], scenario.get("steps"))
+        proc, url = serve(ws, home, fake.base_url, cfg)
+        try:
+            with httpx.Client(base_url=url, timeout=300) as http:
+                sid = http.post("/session", json={}).json()["id"]
+                http.post(f"/session/{sid}/message", json={
+                    "parts": [{"type": "text", "text": "go"}],
+                    "model": {"providerID": "fake", "modelID": scenario["model"]}})
+                messages = http.get(f"/session/{sid}/message").json()
+        finally:
+            proc.terminate()
+            proc.wait(20)
+        return {"requests": requests_view(fake), "stored": stored_view(messages)}
+    finally:
+        fake.stop()
+
+
+async def run_ours(ws: Path, store: Path, scenario: dict[str, Any]) -> dict[str, Any]:
+    fake = fake_for(scenario["turns"])
+    cfg = config(fake.base_url, scenario["model"], scenario.get("steps"))
+    (ws / "opencode.json").write_text(json.dumps(cfg))
+    env = {**os.environ, "OPENCODE_LSP_NO_GLOBAL_CONFIG": "1"}
+    client = LspClient([sys.executable, "-m", "opencode_lsp", "--stdio"], env=env, cwd=str(ws))
+    try:
+        await client.start()
+        await client.request("initialize", {
+            "processId": os.getpid(), "rootUri": ws.as_uri(), "capabilities": {},
+            "initializationOptions": {"storage": {"path": str(store)}, "model": f"fake/{scenario['model']}",
+                                      "providers": {"fake": {"apiBase": fake.base_url}}}})
+        client.notify("initialized", {})
+        sid = (await client.request("opencode/session/create", {}))["id"]
+        await client.request("opencode/session/prompt", {"sessionID": sid, "parts": [{"type": "text", "text": "go"}]})
+        messages = await client.request("opencode/session/messages", {"sessionID": sid})
+        return {"requests": requests_view(fake), "stored": stored_view(messages)}
+    finally:
+        await client.close()
+        fake.stop()
+
+
+async def main() -> None:
+    differing = 0
+    for name, scenario in SCENARIOS.items():
+        with tempfile.TemporaryDirectory(prefix="oc-compare-") as tmp:
+            base = Path(tmp)
+            for side in ("opencode", "ours"):
+                (base / side).mkdir()
+                (base / side / "hello.py").write_text('print("hi")\n')
+            theirs = await asyncio.to_thread(run_opencode, base / "opencode", base / "home", scenario)
+            ours = await run_ours(base / "ours", base / "store", scenario)
+        same = theirs == ours
+        differing += not same
+        print(f"== {name}: {'same' if same else 'DIFFERENT'}")
+        if not same:
+            for key in ("requests", "stored"):
+                if theirs[key] != ours[key]:
+                    print(f"  {key} OpenCode: {json.dumps(theirs[key])}")
+                    print(f"  {key} ours:     {json.dumps(ours[key])}")
+    print(f"{len(SCENARIOS) - differing} of {len(SCENARIOS)} scenarios the same")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
