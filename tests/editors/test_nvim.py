@@ -352,3 +352,21 @@ def test_undo_redo_and_compact(workspace, tmp_path, fake):
     divider = compacted.index("_conversation compacted_")
     assert compacted[divider - 1] == "---"
     assert "Summary: two questions answered." in compacted[divider:]
+
+
+def test_ask_without_text_fix_with_diagnostics_and_export_to_a_file(workspace, tmp_path, fake):
+    fake.set_script([[{"text": "It prints hi."}], [{"text": "Fixed."}]])
+    seen = run_nvim("ask_input", workspace, tmp_path, api=fake.base_url)
+    assert seen["input_prompt"] == "Ask opencode: "
+    assert "what is this file" in seen["chat1"] and "It prints hi." in seen["chat1"]
+    # The chat opened beside; the cursor stayed in the file's window.
+    assert seen["same_window"] and seen["chat_visible"]
+    # The fix prompt carried the range, and the diagnostics as text.
+    fix_request = [r for r in fake.requests if not is_title_request(r)][-1]
+    users = "\n".join(str(m["content"]) for m in fix_request["messages"] if m["role"] == "user")
+    assert "Fix these problems in hello.py" in users and "(lines 1-1)" in users
+    assert '- line 1: error: undefined name "prnt" (pyflakes)' in users, users
+    # Export without a file: indented JSON in <session id>.json, shown.
+    lines = seen["export_lines"]
+    assert len(lines) > 10 and lines[0] == "{" and lines[1].startswith('  "')
+    assert seen["export_shown"]
