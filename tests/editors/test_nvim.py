@@ -370,3 +370,11 @@ def test_ask_without_text_fix_with_diagnostics_and_export_to_a_file(workspace, t
     lines = seen["export_lines"]
     assert len(lines) > 10 and lines[0] == "{" and lines[1].startswith('  "')
     assert seen["export_shown"]
+
+
+def test_auth_error_is_also_a_notification(workspace, tmp_path, fake):
+    fake.set_script([[{"error": {"status": 401, "body": {"error": {"message": "invalid api key", "type": "auth"}}}}]])
+    seen = run_nvim("auth_error", workspace, tmp_path, api=fake.base_url)
+    errors = [n for n in seen["notified"] if n["level"] == 4]  # vim.log.levels.ERROR
+    assert any("ProviderAuthError" in n["msg"] for n in errors), seen["notified"]
+    assert any(line.startswith("**error** ProviderAuthError") for line in seen["chat"]), seen["chat"]
