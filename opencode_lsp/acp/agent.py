@@ -42,6 +42,7 @@ from ..core.errors import BusyError, InvalidInputError, NotFoundError
 from ..core.user_input import PromptInput
 from . import commands, options, updates
 from .auth import auth_required, missing_key_variables
+from .mcp import add_client_servers
 from .stream import Pump
 from .workspace import AcpWorkspace, ClientFiles, current_session
 
@@ -138,8 +139,8 @@ class OpencodeAgent:
             agent_capabilities=AgentCapabilities(
                 load_session=True,
                 prompt_capabilities=PromptCapabilities(image=True, embedded_context=True, audio=False),
-                # MCP servers from the client are not taken yet: the agent uses opencode.json's.
-                mcp_capabilities=McpCapabilities(http=False, sse=False),
+                # Client MCP servers join opencode.json's (stdio always; http, and sse via its fallback).
+                mcp_capabilities=McpCapabilities(http=True, sse=True),
                 session_capabilities=SessionCapabilities(
                     list=SessionListCapabilities(), fork=SessionForkCapabilities(),
                     resume=SessionResumeCapabilities()),
@@ -159,8 +160,7 @@ class OpencodeAgent:
 
     async def new_session(self, cwd: str, mcp_servers: Any = None, **kwargs: Any) -> NewSessionResponse:
         app = self.app_for(cwd)
-        if mcp_servers:
-            log.info("ignoring %d MCP server(s) from the client: not supported yet", len(mcp_servers))
+        await add_client_servers(app, mcp_servers)
         info = app.sessions.create(directory=str(app.root))
         state = self._open(info.id, app)
         modes, config = self._switches(state)
@@ -176,6 +176,7 @@ class OpencodeAgent:
     async def load_session(self, cwd: str, session_id: str, mcp_servers: Any = None,
                            **kwargs: Any) -> LoadSessionResponse:
         app, _info = self._existing(cwd, session_id)
+        await add_client_servers(app, mcp_servers)
         state = self._open(session_id, app)
         for entry in app.sessions.messages(session_id):
             for update in updates.replay(entry, app.root):
@@ -190,12 +191,14 @@ class OpencodeAgent:
     async def resume_session(self, cwd: str, session_id: str, mcp_servers: Any = None,
                              **kwargs: Any) -> ResumeSessionResponse:
         app, _info = self._existing(cwd, session_id)
+        await add_client_servers(app, mcp_servers)
         modes, config = self._switches(self._open(session_id, app))
         return ResumeSessionResponse(modes=modes, config_options=config)
 
     async def fork_session(self, session_id: str, cwd: str, mcp_servers: Any = None,
                            **kwargs: Any) -> ForkSessionResponse:
         app, _info = self._existing(cwd, session_id)
+        await add_client_servers(app, mcp_servers)
         forked = app.sessions.fork(session_id)
         modes, config = self._switches(self._open(forked.id, app))
         return ForkSessionResponse(session_id=forked.id, modes=modes, config_options=config)

@@ -136,3 +136,23 @@ async def test_exits_cleanly_when_stdin_closes(workspace, agent_env, fake):
         sid = await new_session(conn, workspace)
         await asyncio.wait_for(conn.prompt(session_id=sid, prompt=[acp.text_block("hi")]), WAIT)
     assert process.returncode == 0
+
+
+async def test_mcp_servers_from_the_client_offer_their_tools(workspace, agent_env, fake):
+    from acp.schema import EnvVariable, McpServerStdio
+
+    server = Path(__file__).resolve().parents[1] / "mcp" / "servers" / "stdio_server.py"
+    fake.set_script([[{"tool_call": {"name": "calc_add", "id": "m1", "arguments": {"a": 2, "b": 40}}}],
+                     [{"text": "It is 42."}]])
+    async with acp_agent(workspace, agent_env) as (editor, conn, _process):
+        response = await asyncio.wait_for(conn.new_session(cwd=str(workspace), mcp_servers=[McpServerStdio(
+            name="calc", command=sys.executable, args=[str(server)], env=[EnvVariable(name="X", value="1")])]), WAIT)
+        sid = response.session_id
+        result = await asyncio.wait_for(conn.prompt(session_id=sid, prompt=[acp.text_block("add")]), WAIT)
+        assert result.stop_reason == "end_turn"
+        first = next(b for b in fake.requests if b.get("tools"))
+        offered = [t["function"]["name"] for t in first["tools"]]
+        assert "calc_add" in offered
+        done = [u for u in editor.of(sid, "tool_call_update") if u.status == "completed"]
+        assert [u.tool_call_id for u in done] == ["m1"]
+        assert "42" in done[0].raw_output["output"]
