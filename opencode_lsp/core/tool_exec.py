@@ -31,8 +31,8 @@ def tools_hidden_for(model_id: str, agent: Any, *, subagent: bool) -> set[str]:
     """Tools a model is not offered in this session, whatever the permissions say."""
     hidden = {"edit", "write"} if uses_apply_patch(model_id) else {"apply_patch"}
     if subagent:
-        # A subagent keeps no todo list, and starts subagents only when its agent has task rules.
-        hidden.add("todowrite")
+        # A subagent starts subagents only when its agent has task rules (general's todo list is
+        # taken away by its own permission rule, which a user's rules can override).
         if not any(getattr(rule, "permission", None) == "task" for rule in getattr(agent, "permission", [])):
             hidden.add("task")
     return hidden
