@@ -6,18 +6,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 
 from . import __version__
-
-
-# Secrets as they show up in logged JSON-RPC traffic and reprs: a key-like name, then its value.
-_SECRET_VALUE = re.compile(
-    r"""(?P<name>["']?(?:api[_-]?key|apikey|authorization|x-api-key|access[_-]?token|secret|password)["']?"""
-    r"""\s*[:=]\s*["']?)(?P<value>(?:Bearer\s+)?[^"',\s}\])]+)""",
-    re.IGNORECASE,
-)
 
 
 class RedactSecrets(logging.Filter):
@@ -27,8 +18,13 @@ class RedactSecrets(logging.Filter):
     ``apiKey``) included; our own code never logs a key, but a log file must be safe to share."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        clean = _SECRET_VALUE.sub(lambda m: f"{m.group('name')}<redacted>", text)
+        from .core.redact import redact_text
+
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed record: let the handler report it as usual
+            return True
+        clean = redact_text(text)
         if clean != text:
             record.msg, record.args = clean, None
         return True

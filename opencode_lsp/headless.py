@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import json
 import os
 import sys
@@ -172,8 +174,30 @@ async def _pick_session(client: LspClient, args: argparse.Namespace, root: Path)
     return info["id"]
 
 
+async def _until_signal(args: argparse.Namespace) -> int:
+    """``run_async``, ended cleanly by SIGTERM: the server is closed and one line is printed."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(run_async(args))
+    stopped: list[int] = []
+
+    def stop(signum: int) -> None:
+        stopped.append(signum)
+        task.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop, signum)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if not stopped:
+            raise
+        sys.stderr.write(f"opencode-lsp run: stopped by {signal.Signals(stopped[0]).name}\n")
+        return 128 + stopped[0]
+
+
 def run_headless(args: argparse.Namespace) -> int:
     try:
-        return asyncio.run(run_async(args))
+        return asyncio.run(_until_signal(args))
     except KeyboardInterrupt:
         return 130

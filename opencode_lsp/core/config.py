@@ -17,11 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .redact import redact_value
+
 log = logging.getLogger(__name__)
 
 # Editor-settings keys (camelCase, protocol.md) -> OpenCode config keys.
 _EDITOR_KEYS = {"smallModel": "small_model", "permissionUI": "permission_ui"}
-_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|authorization)", re.IGNORECASE)
 
 
 class CompactionConfig(BaseModel):
@@ -80,13 +81,7 @@ def _redact_mcp(entry: dict[str, Any]) -> None:
 
 
 def _redact(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _redact(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v, key) for v in value]
-    if isinstance(value, str) and _SECRET_KEY.search(key) and not key.lower().endswith("env"):
-        return "<redacted>"
-    return value
+    return redact_value(value, key)
 
 
 def strip_jsonc(text: str) -> str:

@@ -7,6 +7,7 @@ and forwarding those would loop). The log file or stderr still gets everything.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -22,19 +23,30 @@ _TYPES = {
 
 
 class ClientLogHandler(logging.Handler):
+    """Forwards log records to the editor, and stops for good once the editor is gone.
+
+    A failed send is never reported through logging: that record would come back here, fail
+    again and loop (85 MB of tracebacks when a client vanished mid-run)."""
+
     def __init__(self, ls: "OpencodeServer", level: int = logging.INFO):
         super().__init__(level)
         self.ls = ls
         self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        self._sending = threading.local()
 
     def emit(self, record: logging.LogRecord) -> None:
         if not record.name.startswith("opencode_lsp") or self.ls.loop is None or self.ls.loop.is_closed():
             return
+        if getattr(self.ls, "client_gone", False) or getattr(self._sending, "active", False):
+            return
         kind = next((t for level, t in _TYPES.items() if record.levelno >= level), types.MessageType.Log)
+        self._sending.active = True
         try:
             self.ls.send_soon(types.WINDOW_LOG_MESSAGE, types.LogMessageParams(type=kind, message=self.format(record)))
-        except Exception:  # the editor is gone; the file log still has it
-            self.handleError(record)
+        except Exception:  # the editor is gone; the file log still has the record
+            self.ls.client_gone = True
+        finally:
+            self._sending.active = False
 
 
 def install(ls: "OpencodeServer") -> ClientLogHandler:

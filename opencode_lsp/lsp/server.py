@@ -7,9 +7,12 @@ One ``OpencodeServer``; every custom method is a thin handler in ``lsp/handlers`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
+import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -162,7 +165,9 @@ class OpencodeServer(LanguageServer):
             if inspect.isawaitable(result):
                 asyncio.ensure_future(result)
         except Exception as exc:  # the editor went away; the run goes on and is stored
-            log.warning("could not send %s: %s", method, exc)
+            if not getattr(self, "client_gone", False):
+                self.client_gone = True  # said once; later sends fail silently
+                log.warning("the client is gone (could not send %s: %s)", method, exc)
 
     def _send_frame_error(self, code: int, message: str) -> None:
         """Answer a frame that could not be read (its id is unknown, so null)."""
@@ -224,15 +229,39 @@ class OpencodeServer(LanguageServer):
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
         async def serve() -> None:
-            await serve_messages(self._stop_event, reader, self.protocol, log, self._send_frame_error,
-                                 error_handler=self.report_server_error)
-            log.info("the client closed the connection; stopping")
+            signalled: list[int] = []
+            me = asyncio.current_task()
+
+            def on_signal(signum: int) -> None:
+                signalled.append(signum)
+                if me is not None:
+                    me.cancel()
+
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    asyncio.get_running_loop().add_signal_handler(signum, on_signal, signum)
+            try:
+                await serve_messages(self._stop_event, reader, self.protocol, log, self._send_frame_error,
+                                     error_handler=self.report_server_error)
+                log.info("the client closed the connection; stopping")
+            except asyncio.CancelledError:
+                if not signalled:
+                    raise
+                if me is not None:
+                    me.uncancel()
+                self.client_gone = True
+                log.info("stopping on %s", signal.Signals(signalled[0]).name)
             if self.app is not None:
                 await self.app.shutdown()
             # Let work the aborts released (snapshots, final responses) end, boundedly.
             others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             if others:
                 await asyncio.wait(others, timeout=5)
+            if signalled:
+                # stdin's reader thread is still blocked in readline and would hold the exit.
+                self.shutdown()
+                logging.shutdown()
+                os._exit(128 + signalled[0])
 
         try:
             asyncio.run(serve())
