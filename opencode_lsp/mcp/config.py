@@ -9,7 +9,8 @@ Shapes (OpenCode's)::
                 "enabled": true, "timeout": 5000}
     }
 
-``timeout`` (milliseconds, default 5000) bounds connecting and listing the tools. A bad entry
+``timeout`` (milliseconds) bounds listing the tools (default 5000) and, when given, also starting
+the server and the handshake (default 30000 for that). A bad entry
 becomes a failed server whose error names the field; the other servers are not affected.
 """
 
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, TypeAdapter, ValidationError, field_validator
 
 DEFAULT_TIMEOUT_MS = 5000
+DEFAULT_CONNECT_TIMEOUT_MS = 30000
 
 
 class _Entry(BaseModel):
@@ -31,7 +33,14 @@ class _Entry(BaseModel):
 
     @property
     def timeout_s(self) -> float:
+        """Listing the tools (OpenCode's meaning of ``timeout``)."""
         return (self.timeout or DEFAULT_TIMEOUT_MS) / 1000
+
+    @property
+    def connect_timeout_s(self) -> float:
+        """Spawning or connecting and the handshake: the configured ``timeout`` when there is
+        one, else a generous default (``npx -y`` may download the server on first use)."""
+        return self.timeout / 1000 if self.timeout else DEFAULT_CONNECT_TIMEOUT_MS / 1000
 
 
 class LocalServer(_Entry):

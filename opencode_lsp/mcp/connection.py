@@ -2,8 +2,8 @@
 
 The SDK's client is an async context (anyio task groups inside), so it is entered and left in
 one long-lived task per server; calls come from the loop's tool tasks. ``timeout`` bounds the
-whole start (spawn or connect, handshake, tool listing): a server that hangs or exits is
-``failed`` with a readable error, never a stuck run. A server that dies later is noticed by the
+tool listing, and when configured also the spawn or connect and handshake (else 30 s): a server
+that hangs or exits is ``failed`` with a readable error, never a stuck run. A server that dies later is noticed by the
 next call, which fails that call and marks the server failed.
 """
 
@@ -70,12 +70,8 @@ class ServerConnection:
     async def _run(self) -> None:
         try:
             async with contextlib.AsyncExitStack() as stack:
-                try:
-                    async with asyncio.timeout(self.config.timeout_s):
-                        client = await self._connect(stack)
-                        await self._list_tools(client)
-                except TimeoutError:
-                    raise ConnectError(f"no answer within {int(self.config.timeout_s * 1000)} ms") from None
+                client = await _within(self.config.connect_timeout_s, self._connect(stack), "to start")
+                await _within(self.config.timeout_s, self._list_tools(client), "to list its tools")
                 self.client = client
                 self._set("connected")
                 await self._stop.wait()
@@ -242,6 +238,14 @@ class ServerConnection:
             with contextlib.suppress(OSError):
                 self._stderr.close()
             self._stderr = None
+
+
+async def _within(seconds: float, work: Any, what: str) -> Any:
+    try:
+        async with asyncio.timeout(seconds):
+            return await work
+    except TimeoutError:
+        raise ConnectError(f"no answer within {int(seconds * 1000)} ms {what}") from None
 
 
 _USERINFO = re.compile(r"//[^/@\s]*@")

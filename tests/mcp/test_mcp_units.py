@@ -72,7 +72,9 @@ def test_config_entries_are_checked_one_by_one():
         "header": {"type": "remote", "url": "http://h", "headers": {"A": 1}},
     })
     assert isinstance(servers["ok"], LocalServer) and servers["ok"].timeout_s == 0.25
+    assert servers["ok"].connect_timeout_s == 0.25  # a configured timeout bounds the start too
     assert isinstance(servers["web"], RemoteServer) and servers["web"].timeout_s == 5.0
+    assert servers["web"].connect_timeout_s == 30.0
     assert isinstance(servers["noprog"], BadEntry) and servers["noprog"].error.startswith("mcp.noprog.command")
     assert servers["ftp"].error.startswith("mcp.ftp.url")
     assert servers["notype"].error.startswith("mcp.notype.type") and servers["notype"].enabled is False
