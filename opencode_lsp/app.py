@@ -36,7 +36,8 @@ class App:
         self.data_dir = data_dir or root / ".opencode-lsp"
         self._agent_registry: Any = None
         self._agent_files: tuple[Any, ...] = ()
-        self.permissions = PermissionBroker(self.bus, store.list_approvals, store.add_approval)
+        self.permissions = PermissionBroker(self.bus, store.list_approvals, store.add_approval,
+                                            getattr(store, "remove_approvals", None))
         # Outside tool providers (MCP servers) the loop offers beside the built-in tools.
         self.tool_sources: list[Any] = []
         self.mcp: Any = None

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import os
 import re
+import time
 from typing import Any, Callable, Iterable, Literal, Mapping
 
 from pydantic import ValidationError
@@ -193,6 +195,29 @@ def default_ruleset(allowed_external: Iterable[str] = ()) -> Ruleset:
 # --- the broker -------------------------------------------------------------------------
 
 
+# Permissions whose "always" is narrowed to exactly the asked patterns. OpenCode 1.18.33 asks
+# edits (edit, write, apply_patch) with always ["*"]: one "Always allow" on an edit of one file allowed every edit
+# in the workspace, forever. Here it allows that file (the asked pattern) only.
+NARROW_ALWAYS = frozenset({"edit"})
+
+
+def always_scope(permission: str, patterns: list[str], always: list[str] | None) -> list[str]:
+    """The exact patterns an "always" answer to this ask would grant."""
+    if permission in NARROW_ALWAYS:
+        return list(dict.fromkeys(patterns))
+    return list(always or [])
+
+
+def _approval_view(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored approval as clients see it (older records had no id or time)."""
+    permission, pattern = record.get("permission"), record.get("pattern")
+    view = {"id": record.get("id") or "apr_" + hashlib.sha256(f"{permission}\0{pattern}".encode()).hexdigest()[:20],
+            "permission": permission, "pattern": pattern, "time": record.get("time") or 0}
+    if record.get("sessionID"):
+        view["sessionID"] = record["sessionID"]
+    return view
+
+
 class _Pending:
     __slots__ = ("request", "future")
 
@@ -216,24 +241,54 @@ class PermissionBroker:
         bus: Bus,
         approvals_get: Callable[[], list[dict[str, Any]]],
         approvals_add: Callable[[dict[str, Any]], None],
+        approvals_remove: Callable[[Callable[[dict[str, Any]], bool]], int] | None = None,
     ):
         self.bus = bus
         self._approvals_get = approvals_get
         self._approvals_add = approvals_add
+        self._approvals_remove = approvals_remove
         self._approved: Ruleset | None = None
+        self._records: list[dict[str, Any]] = []  # the stored approvals, as listed to clients
         self._pending: dict[str, _Pending] = {}
 
     @property
     def approved(self) -> Ruleset:
         if self._approved is None:
             loaded: Ruleset = []
+            records: list[dict[str, Any]] = []
             for record in self._approvals_get() or []:
                 try:
-                    loaded.append(PermissionRule.model_validate(record))
-                except ValidationError:
+                    rule = PermissionRule.model_validate(
+                        {k: record.get(k) for k in ("permission", "pattern", "action")})
+                except (ValidationError, AttributeError):
                     log.warning("ignoring malformed stored approval %r", record)
+                    continue
+                loaded.append(rule)
+                records.append(_approval_view(record))
             self._approved = loaded
+            self._records = records
         return self._approved
+
+    # --- stored approvals ---------------------------------------------------------------
+
+    def approvals(self) -> list[dict[str, Any]]:
+        """``[{id, sessionID?, permission, pattern, time}]``, oldest first."""
+        self.approved  # noqa: B018  (loads them)
+        return [dict(r) for r in self._records]
+
+    def revoke(self, approval_id: str) -> bool:
+        """Forget one stored approval; False when there is no such id."""
+        self.approved  # noqa: B018
+        found = next((r for r in self._records if r["id"] == approval_id), None)
+        if found is None:
+            return False
+        self._records.remove(found)
+        key = (found["permission"], found["pattern"])
+        self._approved = [r for r in self.approved if (r.permission, r.pattern) != key]
+        if self._approvals_remove is not None:
+            self._approvals_remove(lambda rec: isinstance(rec, dict)
+                                   and (rec.get("permission"), rec.get("pattern")) == key)
+        return True
 
     async def ask(
         self,
@@ -264,7 +319,7 @@ class PermissionBroker:
             "permission": permission,
             "patterns": list(patterns),
             "metadata": dict(metadata or {}),
-            "always": list(always or []),
+            "always": always_scope(permission, patterns, always),
         }
         if tool is not None:
             request["tool"] = {"messageID": tool["messageID"], "callID": tool["callID"]}
@@ -323,9 +378,15 @@ class PermissionBroker:
 
     def _remember(self, request: dict[str, Any]) -> None:
         for pattern in request["always"]:
+            if any((r.permission, r.pattern, r.action) == (request["permission"], pattern, "allow")
+                   for r in self.approved):
+                continue
             rule = PermissionRule(permission=request["permission"], pattern=pattern, action="allow")
+            record = {**rule.dump(), "id": new_id("per").replace("per_", "apr_", 1),
+                      "sessionID": request["sessionID"], "time": int(time.time() * 1000)}
             self.approved.append(rule)
-            self._approvals_add(rule.dump())
+            self._records.append(_approval_view(record))
+            self._approvals_add(record)
 
     def _release_covered(self, session_id: str) -> None:
         """Let through the session's other asks that the new approvals now fully allow."""

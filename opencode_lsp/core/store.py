@@ -62,6 +62,9 @@ class Store(Protocol):
 
     def add_approval(self, rule: Record) -> None: ...
 
+    def remove_approvals(self, match: Callable[[Record], bool]) -> int:
+        """Drop the stored approvals ``match`` accepts; returns how many."""
+
     # --- runs across processes -------------------------------------------------------------
     def claim_run(self, session_id: str) -> Callable[[], None]:
         """Mark the session as running in this process until the returned callable is called."""

@@ -141,6 +141,10 @@ class PermissionReply(Params):
     message: StrictStr | None = None
 
 
+class PermissionRevoke(Params):
+    id: StrictStr = Field(min_length=1)
+
+
 def parse(model: type[Params], raw: Any) -> Any:
     """Validate raw JSON params; any problem is InvalidInputError naming the field."""
     if raw is None:

@@ -135,6 +135,13 @@ class MemoryStore:
         with self._lock:
             self._approvals.setdefault(approval_key(clean), clean)
 
+    def remove_approvals(self, match) -> int:
+        with self._lock:
+            keys = [k for k, v in self._approvals.items() if match(v)]
+            for key in keys:
+                del self._approvals[key]
+            return len(keys)
+
     # --- lifecycle -----------------------------------------------------------------------------
 
     def claim_run(self, session_id: str):

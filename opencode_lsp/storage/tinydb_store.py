@@ -248,6 +248,13 @@ class TinyDBStore:
             if key not in data.get("approvals", {}):
                 self._index.id_table("approvals").put(key, clean)
 
+    def remove_approvals(self, match) -> int:
+        with self._guard, self._index.file.transaction() as data:
+            keys = [k for k, v in data.get("approvals", {}).items() if match(v)]
+            if keys:
+                self._index.id_table("approvals").delete(keys)
+            return len(keys)
+
     # --- lifecycle ------------------------------------------------------------------------------
 
     # --- runs across processes -------------------------------------------------------------

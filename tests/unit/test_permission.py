@@ -285,7 +285,9 @@ async def test_always_persists_and_releases_covered_requests() -> None:
     assert h.broker.reply(first_id, "always") is True
     await first
     await covered
-    assert h.stored == [{"permission": "bash", "pattern": "git commit *", "action": "allow"}]
+    assert [{k: r[k] for k in ("permission", "pattern", "action")} for r in h.stored] == [
+        {"permission": "bash", "pattern": "git commit *", "action": "allow"}]
+    assert h.stored[0]["sessionID"] == "ses_a" and h.stored[0]["id"].startswith("apr_") and h.stored[0]["time"] > 0
     pending = h.broker.list()
     # Not fully covered (git push), and another session's ask, both still wait.
     assert {p["sessionID"] for p in pending} == {"ses_a", "ses_b"} and len(pending) == 2

@@ -30,3 +30,13 @@ def permission_reply(ls, params: p.PermissionReply):
 @method(m.PERMISSION_LIST, p.Empty)
 def permission_list(ls, params: p.Empty):
     return ls.app.permissions.list()
+
+
+@method(m.PERMISSION_APPROVALS, p.Empty)
+def permission_approvals(ls, params: p.Empty):
+    return ls.app.permissions.approvals()
+
+
+@method(m.PERMISSION_REVOKE, p.PermissionRevoke)
+def permission_revoke(ls, params: p.PermissionRevoke):
+    return ls.app.permissions.revoke(params.id)
