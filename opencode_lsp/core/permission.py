@@ -42,6 +42,10 @@ REPLIES: frozenset[str] = frozenset({"once", "always", "reject"})
 # Tools that change files all answer to the one ``edit`` permission, so a single
 # ``"edit": "deny"`` hides every one of them (OpenCode's mapping).
 EDIT_TOOLS: frozenset[str] = frozenset({"edit", "write", "apply_patch", "patch", "multiedit"})
+# Permissions a blanket rule (``"*": "allow"``, ``"permission": "allow"``) does not answer: only a
+# rule naming them exactly, or a stored "always", does. ``config_edit`` guards the files that
+# define the rules themselves (opencode.json, .opencode/**, AGENTS.md).
+EXPLICIT_ONLY: frozenset[str] = frozenset({"config_edit"})
 
 
 class PermissionDenied(Exception):
@@ -302,6 +306,8 @@ class PermissionBroker:
     ) -> None:
         """Return when allowed; raise ``PermissionDenied`` or ``PermissionRejected`` otherwise."""
         rules = list(_rules(ruleset))
+        if permission in EXPLICIT_ONLY:
+            rules = [r for r in rules if r.permission == permission]
         needs_asking = False
         for pattern in patterns:
             rule = evaluate(permission, pattern, rules, self.approved)

@@ -35,6 +35,9 @@ class Run:
     done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     status: dict[str, Any] = field(default_factory=lambda: {"type": "busy"})
     release: Any = lambda: None  # drops the cross-process run lease
+    # The agents (and so the permission rules) as they were when the run started: config and
+    # agent files written during the run, by the agent itself perhaps, never widen this run.
+    agents: Any = None
 
 
 class SessionRunner:
@@ -100,7 +103,7 @@ class SessionRunner:
 
     # --- prompting ------------------------------------------------------------------------
 
-    async def prompt(self, session_id: str, request: PromptInput) -> MessageWithParts:
+    async def prompt(self, session_id: str, request: PromptInput, *, agents: Any = None) -> MessageWithParts:
         """Store the user message, run (or join the running loop), answer with this prompt's own
         answer: the last assistant message made for it."""
         user, parts, run = await self.submit(session_id, request)
@@ -180,12 +183,12 @@ class SessionRunner:
         await asyncio.shield(run.done)
         return self.last_assistant(session_id)
 
-    def _start(self, session_id: str, body: Any = None) -> Run:
+    def _start(self, session_id: str, body: Any = None, *, agents: Any = None) -> Run:
         store = self.sessions.store
         # A message a crashed process left open must not look like the run that starts now.
         if not store.run_active_elsewhere(session_id):
             self.sessions.close_interrupted(session_id)
-        run = Run(session_id=session_id)
+        run = Run(session_id=session_id, agents=agents if agents is not None else self.app.agents)
         run.release = store.claim_run(session_id)
         self.runs[session_id] = run
         self.set_status(session_id, {"type": "busy"})

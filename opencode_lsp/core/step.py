@@ -143,7 +143,7 @@ class StepRunner:
     async def _step(self, entries: list[dict[str, Any]], user: MessageWithParts, step: int) -> str:
         info = user.info
         assert isinstance(info, UserMessage)
-        agent = self.app.agents.get(info.agent) or self.app.agents.default_agent()
+        agent = self.run.agents.get(info.agent) or self.run.agents.default_agent()
         model = self.app.provider.get(info.model.providerID, info.model.modelID)
         max_steps = getattr(agent, "steps", None) or 0
         last_step = bool(max_steps) and step >= max_steps
@@ -262,7 +262,7 @@ class StepRunner:
         """A subtask part from the user runs the task tool directly, recorded as a tool part."""
         info = user.info
         assert isinstance(info, UserMessage)
-        agent = self.app.agents.get(info.agent) or self.app.agents.default_agent()
+        agent = self.run.agents.get(info.agent) or self.run.agents.default_agent()
         message = self._begin_message(info, agent)
         toolbox = ToolBox(self, agent, message, info)
         args = {"description": subtask.description, "prompt": subtask.prompt, "subagent_type": subtask.agent}
@@ -273,7 +273,7 @@ class StepRunner:
 
     async def shell(self, user: UserMessage, command: str) -> None:
         """Record the user's own command as a bash tool call of an assistant message."""
-        agent = self.app.agents.get(user.agent) or self.app.agents.default_agent()
+        agent = self.run.agents.get(user.agent) or self.run.agents.default_agent()
         message = self._begin_message(user, agent)
         toolbox = ToolBox(self, agent, message, user, trusted=True)
         await toolbox.run_direct("bash", {"command": command, "description": "Run the user's command"})

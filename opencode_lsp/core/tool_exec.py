@@ -97,7 +97,7 @@ class ToolBox:
             "run_subagent": self._run_subagent,
             "subagents": [
                 {"name": a.name, "description": a.description or ""}
-                for a in self.app.agents.list() if a.mode in ("subagent", "all") and not a.hidden
+                for a in self.step.run.agents.list() if a.mode in ("subagent", "all") and not a.hidden
             ],
             "data_dir": str(self.app.data_dir),
             # Loopback and private hosts are refused by webfetch unless the config allows them.
@@ -110,7 +110,7 @@ class ToolBox:
         from .user_input import PromptInput
 
         sessions = self.app.sessions
-        if self.app.agents.get(agent) is None:
+        if self.step.run.agents.get(agent) is None:
             raise ValueError(f"unknown subagent {agent!r}")
         child = None
         if task_id:
@@ -125,7 +125,8 @@ class ToolBox:
                                 "leave task_id out to start a new subagent.")
         if child is None:
             child = sessions.create(parent_id=self.message.sessionID, title=f"{description} (@{agent} subagent)")
-        result = await self.app.runner.prompt(child.id, PromptInput(
+        # The child runs under the caller's rules as they were when the caller's run started.
+        result = await self.app.runner.prompt(child.id, agents=self.step.run.agents, request=PromptInput(
             parts=[{"type": "text", "text": prompt}], agent=agent,
             model={"providerID": self.message.providerID, "modelID": self.message.modelID},
         ))

@@ -13,7 +13,7 @@ from typing import Any
 from .base import ToolContext, ToolError, ToolResult
 from .diffs import file_diff, unified_diff
 from .edit import join_encoding, split_encoding
-from .paths import edit_patterns, ensure_inside, relative_title
+from .paths import ask_config_writes, edit_patterns, ensure_inside, relative_title
 
 BEGIN, END = "*** Begin Patch", "*** End Patch"
 ADD, UPDATE, DELETE, MOVE = "*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: "
@@ -239,6 +239,7 @@ class ApplyPatchTool:
             letter = {"add": "A", "update": "M", "delete": "D"}[op.kind]
             summary.append(f"{letter} {relative_title(ctx, shown)}")
         combined = "".join(diffs)
+        await ask_config_writes(ctx, *[p for _op, src, dst, _b, _a in plan for p in (src, dst) if p is not None])
         await ctx.ask("edit", list(dict.fromkeys(patterns)), always=["*"], metadata={"diff": combined, "files": files})
 
         for op, source, target, _before, after in plan:

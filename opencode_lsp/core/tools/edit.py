@@ -7,7 +7,7 @@ from typing import Any
 from . import matchers
 from .base import ToolContext, ToolError, ToolResult
 from .diffs import file_diff, unified_diff
-from .paths import edit_patterns, ensure_inside, relative_title
+from .paths import ask_config_writes, edit_patterns, ensure_inside, relative_title
 
 BOM = "\ufeff"
 
@@ -137,6 +137,7 @@ class EditTool:
             before_lf, after_lf = _lf(body), _lf(after)
 
         diff = unified_diff(str(path), before_lf, after_lf)
+        await ask_config_writes(ctx, path)
         await ctx.ask("edit", edit_patterns(ctx, path), always=["*"], metadata={"filepath": str(path), "diff": diff})
         await ctx.workspace.write_text(path, (BOM if bom else "") + after)
         return ToolResult(

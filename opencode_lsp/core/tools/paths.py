@@ -17,6 +17,31 @@ def relative_title(ctx: ToolContext, path: Path) -> str:
         return str(path)
 
 
+# Files that set the rules or steer the agent: opencode.json(c), anything under .opencode/,
+# and the instruction files read into every system prompt.
+CONFIG_NAMES = frozenset({"opencode.json", "opencode.jsonc", "AGENTS.md", "CLAUDE.md", "CONTEXT.md"})
+
+
+def is_config_file(path: Path) -> bool:
+    for candidate in {Path(path), Path(path).resolve()}:
+        if candidate.name in CONFIG_NAMES or ".opencode" in candidate.parts:
+            return True
+        if candidate.is_relative_to(Path(os.path.expanduser("~/.config/opencode"))):
+            return True
+    return False
+
+
+async def ask_config_writes(ctx: ToolContext, *paths: Path) -> None:
+    """Writing a config or instruction file asks (``config_edit``) even when edits are allowed.
+
+    The current run's rules are fixed at its start, so such a write cannot widen it; asking
+    keeps it from widening the next run behind the user's back."""
+    touched = [p for p in paths if is_config_file(p)]
+    if touched:
+        patterns = [relative_title(ctx, p) for p in touched]
+        await ctx.ask("config_edit", patterns, always=patterns, metadata={"filepath": str(touched[0])})
+
+
 def edit_patterns(ctx: ToolContext, *paths: Path) -> list[str]:
     """The ``edit`` patterns for writing ``paths``: each as named and, when a symlink leads
     elsewhere, as its target too, so a rule denying the target also denies the link."""

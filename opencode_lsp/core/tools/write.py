@@ -6,7 +6,7 @@ from typing import Any
 
 from .base import ToolContext, ToolError, ToolResult
 from .diffs import file_diff, unified_diff
-from .paths import edit_patterns, ensure_inside, relative_title
+from .paths import ask_config_writes, edit_patterns, ensure_inside, relative_title
 
 DESCRIPTION = """\
 Write a file, creating it (and any missing parent directories) or replacing everything in it.
@@ -45,6 +45,7 @@ class WriteTool:
         exists = await ctx.workspace.exists(path)
         before = await ctx.workspace.read_text(path) if exists else ""
         diff = unified_diff(str(path), before, content)
+        await ask_config_writes(ctx, path)
         await ctx.ask("edit", edit_patterns(ctx, path), always=["*"], metadata={"filepath": str(path), "diff": diff})
         await ctx.workspace.write_text(path, content)
         output = f"Overwrote {path}." if exists else f"Created {path}."
