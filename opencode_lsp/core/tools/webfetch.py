@@ -51,22 +51,58 @@ def _is_private(address: str) -> bool:
             or ip.is_multicast or ip.is_unspecified)
 
 
-async def _check_host(url: str, allow_private: bool) -> None:
+async def _check_host(url: str, allow_private: bool, pins: dict[str, str] | None = None) -> None:
+    """Refuse non-http(s) URLs and hosts that resolve to private addresses, and pin the host
+    to the address that was checked: the connection goes there, with no second lookup that a
+    DNS-rebinding server could answer differently."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise ToolError(f"Only http:// and https:// URLs can be fetched, not {parts.scheme or 'this'}: {url}")
     host = parts.hostname
     if not host:
         raise ToolError(f"The URL has no host: {url}")
-    if allow_private:
-        return
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise ToolError(f"Could not resolve {host}: {exc}") from exc
-    for info in infos:
-        if _is_private(info[4][0]):
-            raise ToolError(f"Refusing to fetch {url}: {host} is a private, loopback or link-local address.")
+    if not allow_private:
+        for info in infos:
+            if _is_private(info[4][0]):
+                raise ToolError(f"Refusing to fetch {url}: {host} is a private, loopback or link-local address.")
+    if pins is not None and infos:
+        pins[host.lower()] = str(infos[0][4][0])
+
+
+def _pinned_transport(pins: dict[str, str]) -> Any:
+    """An httpx transport whose connections go to ``pins[host]`` only. TLS still names the
+    URL's host (SNI and certificate check) and the Host header is the URL's: only the address
+    the socket connects to is fixed."""
+    import httpcore
+    import httpx
+
+    class PinnedBackend(httpcore.AsyncNetworkBackend):
+        def __init__(self) -> None:
+            self.inner = httpcore.AnyIOBackend()
+
+        async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                              local_address: str | None = None, socket_options: Any = None) -> Any:
+            address = pins.get(host.lower().strip("[]"))
+            if address is None:
+                raise httpcore.ConnectError(f"{host} was not checked before connecting")
+            return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+
+        async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
+            raise httpcore.ConnectError("unix sockets are not fetched")
+
+        async def sleep(self, seconds: float) -> None:
+            await self.inner.sleep(seconds)
+
+    # Environment proxies would resolve the host themselves: not used, so the pin holds.
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    # httpx has no public hook for the network backend; the pool is rebuilt around ours.
+    transport._pool = httpcore.AsyncConnectionPool(ssl_context=transport._pool._ssl_context,
+                                                   network_backend=PinnedBackend())
+    return transport
 
 
 class WebFetchTool:
@@ -98,14 +134,16 @@ class WebFetchTool:
             raise ToolError("timeout must be a positive number of seconds.")
         timeout = min(float(timeout), MAX_TIMEOUT)
         allow_private = bool(ctx.services.get("allow_private_network"))
-        await _check_host(url, allow_private)
+        pins: dict[str, str] = {}
+        await _check_host(url, allow_private, pins)
         await ctx.ask("webfetch", [url], always=["*"], metadata={"url": url, "format": fmt, "timeout": timeout})
 
         headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT[fmt], "Accept-Language": "en-US,en;q=0.9"}
         try:
-            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False,
+                                         transport=_pinned_transport(pins)) as client:
                 body, content_type, final_url = await asyncio.wait_for(
-                    self._fetch(client, url, headers, allow_private), timeout)
+                    self._fetch(client, url, headers, allow_private, pins), timeout)
         except asyncio.TimeoutError as exc:
             raise ToolError(f"Fetching {url} timed out after {timeout:g} s.") from exc
         except httpx.HTTPError as exc:
@@ -131,12 +169,12 @@ class WebFetchTool:
         return ToolResult(title=title, output=output, metadata=metadata)
 
     async def _fetch(self, client: Any, url: str, headers: dict[str, str],
-                     allow_private: bool) -> tuple[bytes, str, str]:
+                     allow_private: bool, pins: dict[str, str]) -> tuple[bytes, str, str]:
         for _ in range(MAX_REDIRECTS + 1):
             async with client.stream("GET", url, headers=headers) as response:
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
-                    await _check_host(url, allow_private)
+                    await _check_host(url, allow_private, pins)
                     continue
                 if response.status_code >= 400:
                     raise ToolError(f"Fetching {url} failed: HTTP {response.status_code} {response.reason_phrase}")
