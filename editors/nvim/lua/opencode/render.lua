@@ -4,6 +4,7 @@
 -- foldexpr value). Reasoning and tool output are folded so a turn reads as its text and one
 -- header line per tool call.
 local transcript = require('opencode.transcript')
+local errors = require('opencode.errors')
 
 local M = {}
 local settled_after
@@ -146,44 +147,6 @@ settled_after = function(entry, part)
   return false
 end
 
---- An error message that says which endpoint failed when it does not already.
-function M.error_text(message, provider_id)
-  message = tostring(message or '')
-  if message:find('https?://') then
-    return message
-  end
-  local providers = require('opencode.config').get().providers or {}
-  local settings = provider_id and providers[provider_id] or nil
-  if settings == nil then
-    -- One configured provider: that is the endpoint the run used.
-    local only = nil
-    for _, value in pairs(providers) do
-      if only ~= nil then
-        only = false
-        break
-      end
-      only = value
-    end
-    settings = only or nil
-  end
-  if type(settings) == 'table' and type(settings.apiBase) == 'string' then
-    return ('%s (endpoint %s)'):format(message, settings.apiBase)
-  end
-  return message
-end
-
---- "**error** Name: message (endpoint ...)" for a message or session error.
-function M.error_line(err, provider_id)
-  local data = type(err.data) == 'table' and err.data or {}
-  provider_id = provider_id or data.providerID
-  local message = tostring(data.message or '')
-  if err.name == 'APIError' then
-    -- Only errors from the provider's endpoint name it (a local failure is not about it).
-    message = M.error_text(message, provider_id)
-  end
-  return ('**error** %s: %s'):format(tostring(err.name), message)
-end
-
 local function render_tool(b, part)
   local state = type(part.state) == 'table' and part.state or {}
   local body = {}
@@ -267,7 +230,7 @@ local function render_assistant_parts(b, entry)
       if not settled_after(entry, part) then
         local err = type(part.error) == 'table' and part.error or {}
         local data = type(err.data) == 'table' and err.data or {}
-        b:add(('_retry %s: %s_'):format(tostring(part.attempt), M.error_text(data.message or err.name or '')))
+        b:add(('_retry %s: %s_'):format(tostring(part.attempt), errors.text(data.message or err.name or '')))
       end
     elseif part.type == 'subtask' then
       b:add('[subtask] ' .. tostring(part.description))
@@ -278,7 +241,7 @@ local function render_assistant_parts(b, entry)
     if err.name == 'MessageAbortedError' then
       b:add('_aborted_')
     else
-      b:add(M.error_line(err, entry.info.providerID))
+      b:add(errors.line(err, entry.info.providerID))
     end
   end
 end
@@ -342,7 +305,7 @@ local function retry_line(status)
     local seconds = math.max(0, math.ceil((next_ms - os.time() * 1000) / 1000))
     line = line .. (' in %ds'):format(seconds)
   end
-  return line .. ': ' .. M.error_text(status.message) .. '_'
+  return line .. ': ' .. errors.text(status.message) .. '_'
 end
 
 --- Lines and folds for one session's chat transcript. opts.outbox: prompts on their way;
@@ -395,7 +358,7 @@ function M.session(session_id, opts)
   if type(t.error) == 'table' then
     if t.error.name ~= 'MessageAbortedError' then
       b:blank()
-      b:add(M.error_line(t.error))
+      b:add(errors.line(t.error))
     end
   end
   b:blank()

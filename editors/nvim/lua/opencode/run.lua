@@ -44,9 +44,8 @@ local function notify_run_error(session_id)
   local last = messages[#messages]
   local err = t.error or (last and last.info.role == 'assistant' and last.info.error) or nil
   if type(err) == 'table' and err.name ~= 'MessageAbortedError' then
-    local render = require('opencode.render')
     local level = err.name == 'ProviderAuthError' and vim.log.levels.ERROR or vim.log.levels.WARN
-    vim.notify('opencode: ' .. render.error_line(err, last and last.info.providerID):gsub('%*', ''), level)
+    vim.notify('opencode: ' .. require('opencode.errors').line(err, last and last.info.providerID):gsub('%*', ''), level)
   end
 end
 
