@@ -90,6 +90,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     } else if (event.type === "permission.replied") {
       this.openAsks.delete(event.properties.requestID);
       this.updateBadge();
+    } else if (event.type === "session.idle" || (event.type === "session.status" && event.properties.status.type === "idle")) {
+      // No ask outlives its run (a stopped run withdraws its asks).
+      const sessionID = event.properties.sessionID;
+      for (const [id, ask] of this.openAsks) if (ask.sessionID === sessionID) this.openAsks.delete(id);
+      this.updateBadge();
     }
     // The run ended: the next queued prompt goes out.
     if (wasRunning && this.state.status.type === "idle" && this.queue.length) void this.sendNextQueued();
