@@ -7,6 +7,7 @@ they are recomputed when a step-finish part is written or removed, so they go do
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
@@ -31,6 +32,9 @@ from .message import (
     parse_part,
 )
 from .store import Store
+
+# The ids the store accepts (storage/records.py): checked before an import writes anything.
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 Message = UserMessage | AssistantMessage
 
@@ -171,11 +175,21 @@ class SessionManager:
         return self._save(self.get(session_id))
 
     def delete(self, session_id: str) -> None:
+        """Delete a session and its descendants, each once (a stored parent cycle cannot loop)."""
         info = self.get(session_id)
-        for child in self.children(session_id):
-            self.delete(child.id)
-        self.store.delete_session(session_id)
-        self.bus.publish(events.session_deleted(info.dump()))
+        order: list[Session] = []
+        seen = {session_id}
+        stack = [info]
+        while stack:
+            current = stack.pop()
+            order.append(current)
+            for child in self.children(current.id):
+                if child.id not in seen:
+                    seen.add(child.id)
+                    stack.append(child)
+        for doomed in reversed(order):  # children before their parents
+            self.store.delete_session(doomed.id)
+            self.bus.publish(events.session_deleted(doomed.dump()))
 
     def fork(self, session_id: str, message_id: str | None = None) -> Session:
         source = self.get(session_id)
@@ -378,11 +392,41 @@ class SessionManager:
             if message.sessionID != info.id or any(p.sessionID != info.id or p.messageID != message.id for p in parts):
                 raise InvalidInputError(f"{prefix}: ids do not belong to session {info.id}", prefix)
             parsed.append((message, parts))
-        if self.exists(info.id):
+        self._check_import_ids(info, parsed)
+        entries = [{"info": m.dump(), "parts": [p.dump() for p in parts]} for m, parts in parsed]
+        # Everything is checked; now replace the old copy so that a failure restores it whole.
+        previous = self.export(info.id) if self.exists(info.id) else None
+        try:
+            if previous is not None:
+                self.store.delete_session(info.id)
+            self.store.put_session(info.dump())
+            # One write for the whole conversation: per-message writes made imports take seconds.
+            self.store.put_messages(info.id, entries)
+        except Exception:
             self.store.delete_session(info.id)
-        self.store.put_session(info.dump())
-        # One write for the whole conversation: per-message writes made imports take seconds.
-        self.store.put_messages(info.id, [{"info": m.dump(), "parts": [p.dump() for p in parts]}
-                                          for m, parts in parsed])
+            if previous is not None:
+                self.store.put_session(previous["info"])
+                self.store.put_messages(info.id, previous["messages"])
+            raise
         self.bus.publish(events.session_created(info.dump()))
         return info
+
+    def _check_import_ids(self, info: Session, parsed: list[tuple[Any, list[Any]]]) -> None:
+        """Ids the store will accept, and no parent chain that leads back to the session."""
+        checks = [("data.info.id", info.id)]
+        if info.parentID:
+            checks.append(("data.info.parentID", info.parentID))
+        for i, (message, parts) in enumerate(parsed):
+            checks.append((f"data.messages.{i}.info.id", message.id))
+            checks.extend((f"data.messages.{i}.parts.{j}.id", part.id) for j, part in enumerate(parts))
+        for field, value in checks:
+            if not isinstance(value, str) or not _SAFE_ID.fullmatch(value):
+                raise InvalidInputError(f"{field}: an id is 1-128 letters, digits, '_' or '-'", field)
+        seen = {info.id}
+        parent = info.parentID
+        while parent:
+            if parent in seen:
+                raise InvalidInputError("data.info.parentID: the parent chain leads back to this session",
+                                        "data.info.parentID")
+            seen.add(parent)
+            parent = self.store.get_session(parent).get("parentID") if self.exists(parent) else None
