@@ -140,6 +140,21 @@ async def run_ours(ws: Path, store: Path, scenario: dict[str, Any]) -> dict[str,
         fake.stop()
 
 
+# Differences docs/fidelity.md lists as known; ``main`` also says whether a scenario is the same
+# once they are set aside, so that a new difference stands out.
+KNOWN_ONLY_IN_OPENCODE_TOOLS = {"question"}
+
+
+def without_known(view: dict[str, Any], model: str) -> dict[str, Any]:
+    requests = []
+    for request in view["requests"]:
+        request = {**request, "tools": [t for t in request["tools"] if t not in KNOWN_ONLY_IN_OPENCODE_TOOLS]}
+        if "gpt-5" in model and request["tools"]:
+            request["tool_choice"] = None  # litellm drops it for GPT-5 ids (fidelity.md)
+        requests.append(request)
+    return {**view, "requests": requests}
+
+
 async def main() -> None:
     differing = 0
     chosen = [n for n in SCENARIOS if not sys.argv[1:] or any(a in n for a in sys.argv[1:])]
@@ -154,7 +169,8 @@ async def main() -> None:
             ours = await run_ours(base / "ours", base / "store", scenario)
         same = theirs == ours
         differing += not same
-        print(f"== {name}: {'same' if same else 'DIFFERENT'}")
+        known = not same and without_known(theirs, scenario["model"]) == without_known(ours, scenario["model"])
+        print(f"== {name}: {'same' if same else 'only known differences' if known else 'DIFFERENT'}")
         if not same:
             for key in ("requests", "stored"):
                 if theirs[key] != ours[key]:
