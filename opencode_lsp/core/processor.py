@@ -137,8 +137,8 @@ class StepProcessor:
             self.sessions.update_part(self.text)
             self._text_data = self.text.dump()
         self.text.text += delta
-        self._text_data["text"] = self.text.text
-        self.sessions.publish_delta(dict(self._text_data), delta)
+        # The event carries only the new text (clients append it): bytes linear in the answer.
+        self.sessions.publish_delta({**self._text_data, "text": delta}, delta)
 
     def _close_text(self) -> None:
         if self.text is None:
@@ -155,8 +155,7 @@ class StepProcessor:
             self.sessions.update_part(self.reasoning)
             self._reasoning_data = self.reasoning.dump()
         self.reasoning.text += delta
-        self._reasoning_data["text"] = self.reasoning.text
-        self.sessions.publish_delta(dict(self._reasoning_data), delta)
+        self.sessions.publish_delta({**self._reasoning_data, "text": delta}, delta)
 
     def _close_reasoning(self) -> None:
         if self.reasoning is None:

@@ -268,7 +268,7 @@ class SessionManager:
         return bool(entry) and any(p["id"] == part_id for p in entry["parts"])
 
     def publish_delta(self, data: dict[str, Any], delta: str) -> None:
-        """A streamed delta: only the event, carrying the part as it stands; nothing is written."""
+        """A streamed delta: only the event, whose part's ``text`` is just ``delta``; nothing is written."""
         self.bus.publish(events.part_updated(data, delta))
 
     def remove_message(self, session_id: str, message_id: str) -> None:

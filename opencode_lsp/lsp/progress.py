@@ -1,7 +1,8 @@
 """Streaming a run to the editor as work-done progress: begin, one report per event, end.
 
-Each report carries a short human ``message`` for plain LSP clients and the bus ``event`` for
-the plugins. Reports are sent as raw ``$/progress`` notifications because lsprotocol's
+Each report carries a short human ``message``; for a client that did not ask for events it also
+carries the bus ``event`` (a client that asked gets each event once, on ``opencode/event``, and
+progress only for the human line). Reports are sent as raw ``$/progress`` notifications because lsprotocol's
 ``WorkDoneProgressReport`` has no room for the ``event`` field.
 """
 
@@ -113,7 +114,11 @@ class RunProgress:
         words = describe(event)
         if words is not None:
             self.last_words = words
-        self._send({"kind": "report", "message": words or self.last_words, "event": event.dump()})
+        if self.ls.wants_events:
+            # The client gets this event on opencode/event already: each event reaches it once.
+            self._send({"kind": "report", "message": words or self.last_words})
+        else:
+            self._send({"kind": "report", "message": words or self.last_words, "event": event.dump()})
 
     def _send(self, value: dict[str, Any]) -> None:
         self.ls.send_soon("$/progress", {"token": self.token, "value": value})

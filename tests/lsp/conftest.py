@@ -64,6 +64,10 @@ def attach_recorder(client: LanguageClient) -> Recorder:
         value = params.value if hasattr(params, "value") else params["value"]
         token = params.token if hasattr(params, "token") else params["token"]
         if isinstance(value, dict):
+            if value.get("kind") == "report" and "event" not in value and recorder.events:
+                # With events on, a report carries only the human line: its event went out just
+                # before it on opencode/event (the same bus publish sends both, in that order).
+                value = {**value, "event": recorder.events[-1]}
             recorder.progress.setdefault(token, []).append(value)
             recorder.changed.set()
         original_progress(params)
