@@ -5,7 +5,8 @@
 - server CPU per streamed delta, litellm included (target < 0.5 ms);
 - wall time of a warm two-step prompt: one tool call, then a 40-chunk answer (OpenCode 1.18.33's
   ``opencode serve``: about 0.2 s on this machine);
-- server RSS after the runs (OpenCode: about 850 MB; target < 300 MB).
+- server RSS after the runs (OpenCode: about 850 MB; target < 300 MB);
+- bytes of notifications streamed for answers of 1,000 and 2,000 deltas (linear: ratio ~2x).
 
 Run: .venv/bin/python bench/bench_prompt.py   (prints figures; no pass/fail)
 """
@@ -13,6 +14,7 @@ Run: .venv/bin/python bench/bench_prompt.py   (prints figures; no pass/fail)
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -58,6 +60,7 @@ class Bench:
     def __init__(self, root: Path, store: Path, fake: FakeOpenAI):
         self.root, self.store, self.fake = root, store, fake
         self.first_report: list[float] = []
+        self.notified_bytes = 0
         self.client: LspClient | None = None
 
     async def start(self) -> None:
@@ -68,6 +71,7 @@ class Bench:
         client.handlers["workspace/configuration"] = _none
 
         def on_notification(method, params):
+            self.notified_bytes += len(json.dumps({"method": method, "params": params}, separators=(",", ":")))
             if method != "$/progress":
                 return
             value = params.get("value") or {}
@@ -128,11 +132,14 @@ async def main() -> None:
             fake.set_script(two_step(root))
             walls.append(await bench.prompt("what does hello.py do"))
 
-        deltas = 2000
-        fake.set_script([[{"text": " ".join(f"t{i}" for i in range(deltas)), "chunks": deltas}]])
-        cpu0 = cpu_seconds(pid)
-        await bench.prompt("stream a lot")
-        cpu_per_delta = (cpu_seconds(pid) - cpu0) / deltas
+        streamed: dict[int, int] = {}
+        for deltas in (1000, 2000):
+            fake.set_script([[{"text": "".join(f"tok{i:05d} " for i in range(deltas)), "chunks": deltas}]])
+            cpu0 = cpu_seconds(pid)
+            bench.notified_bytes = 0
+            await bench.prompt("stream a lot")
+            streamed[deltas] = bench.notified_bytes
+            cpu_per_delta = (cpu_seconds(pid) - cpu0) / deltas
         rss = rss_mb(pid)
         await bench.client.close()
 
@@ -144,6 +151,8 @@ async def main() -> None:
     print(f"warm two-step prompt (tool call + 40-chunk answer): median {statistics.median(walls) * 1000:.0f} ms, "
           f"min {min(walls) * 1000:.0f} ms (OpenCode serve ~200 ms; target <= 100 ms)")
     print(f"server RSS after the runs: {rss:.0f} MB (OpenCode ~850 MB; target < 300 MB)")
+    print(f"streamed notification bytes: {streamed[1000]} for a 1,000-delta (9 KB) answer, {streamed[2000]} for "
+          f"2,000 deltas (18 KB); ratio {streamed[2000] / streamed[1000]:.2f}x (linear: ~2x, quadratic: ~4x)")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.idle import settled  # noqa: E402
 from opencode_lsp.client import LspClient  # noqa: E402
 from opencode_lsp.core.ids import new_id  # noqa: E402
 
@@ -87,6 +88,7 @@ async def start(root: Path, store: Path) -> LspClient:
     await client.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
                                         "initializationOptions": {"storage": {"path": str(store)}}})
     client.notify("initialized", {})
+    await settled(client.proc.pid)  # litellm's import in the background is done
     return client
 
 
@@ -104,6 +106,8 @@ async def timed(client: LspClient, method: str, params: dict, calls: int = CALLS
 
 
 async def main() -> None:
+    list_warm: dict[int, float] = {}
+    tail_warm: dict[int, float] = {}
     print("session/list vs workspace size (limit 100; first call, then median of warm calls)")
     with tempfile.TemporaryDirectory(prefix="oc-bench-scale-") as tmp:
         for count in SESSION_COUNTS:
@@ -117,6 +121,7 @@ async def main() -> None:
                 _, warm_all, size_all = await timed(client, "opencode/session/list", {"limit": 100_000}, 10)
             finally:
                 await client.close()
+            list_warm[count] = warm
             print(f"  {count:>6} sessions: list(100) first {first:7.1f} ms, warm {warm:6.1f} ms ({size} rows); "
                   f"list(all) warm {warm_all:7.1f} ms ({size_all} rows)")
 
@@ -134,8 +139,11 @@ async def main() -> None:
                                               {"sessionID": sid, "limit": 50}, calls)
             finally:
                 await client.close()
+            tail_warm[count] = warm_tail
             print(f"  {count:>6} messages: all first {first:7.1f} ms, warm {warm:7.1f} ms ({size} entries); "
                   f"last 50 warm {warm_tail:6.1f} ms")
+    print(f"ratio list(100) at 10,000 / 100 sessions: {list_warm[10_000] / list_warm[100]:.2f}x (target <= 2x)")
+    print(f"ratio last 50 of 10,000 / 100 messages: {tail_warm[10_000] / tail_warm[100]:.2f}x (target <= 2x)")
 
 
 if __name__ == "__main__":

@@ -142,6 +142,49 @@ def main() -> None:
         for store in (empty, big, other):
             store.close()
 
+    session_length(args.repeat)
+
+
+def journal_bytes(root: Path) -> int:
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+
+
+def session_length(repeat: int) -> None:
+    """A durable part write (2 KB tool output) into a 100- and a 10,000-part session."""
+    output = "line of tool output\n" * 100  # ~2 KB
+    with tempfile.TemporaryDirectory() as tmp:
+        stores, writers = [], []
+        for count in (100, 10_000):
+            root = Path(tmp, f"s{count}")
+            (root / "sessions").mkdir(parents=True)
+            sid, mid = new_id("ses"), new_id("msg")
+            parts = {}
+            for _ in range(count):
+                part = {**part_record(sid, mid, ""), "type": "tool", "tool": "bash", "callID": "c",
+                        "state": {"status": "completed", "input": {"command": "ls"}, "output": output,
+                                  "title": "ls", "metadata": {}, "time": {"start": 1, "end": 2}}}
+                del part["text"]
+                parts[part["id"]] = part
+            (root / "sessions" / f"{sid}.json").write_bytes(
+                orjson.dumps({"messages": {mid: message_record(sid, mid, "assistant")}, "parts": parts}))
+            store = TinyDBStore(root)
+            store.put_session(session_record(sid, 0))
+            sample = next(iter(parts.values()))
+            stores.append((store, root))
+            writers.append(lambda store=store, sample=sample: store.put_part(sid, {**sample, "id": new_id("prt")}))
+        small, large = interleaved_ms(writers[0], writers[1], repeat)
+        (_, small_root), (_, large_root) = stores
+        before = journal_bytes(large_root)
+        writers[1]()
+        written = journal_bytes(large_root) - before
+        session_mb = sum(f.stat().st_size for f in (large_root / "sessions").iterdir()) / 1e6
+        print(f"put_part durable (2 KB tool output), 100-part session:    {small:7.3f} ms median")
+        print(f"put_part durable (2 KB tool output), 10,000-part session: {large:7.3f} ms median "
+              f"({session_mb:.1f} MB session, {written} bytes written by one write)")
+        print(f"  ratio 10,000/100 parts: {large / small:.2f}x (target <= 1.5x)")
+        for store, _ in stores:
+            store.close()
+
 
 if __name__ == "__main__":
     main()
