@@ -312,18 +312,22 @@ async def on_initialized(ls: OpencodeServer, params: types.InitializedParams) ->
     ls.app.start_tool_sources()
     caps = ls.client_capabilities
     if caps and caps.workspace and caps.workspace.configuration:
-        try:
-            result = await asyncio.wait_for(
-                ls.workspace_configuration_async(
-                    types.ConfigurationParams(items=[types.ConfigurationItem(section="opencode")])
-                ),
-                timeout=5,
-            )
-        except Exception as exc:  # an editor without the section, or no answer
-            log.info("workspace/configuration not available: %s", exc)
-            return
-        if result and isinstance(result[0], dict):
-            ls.reload_settings(result[0])
+        # Not wait_for: cancelling pygls's response future on a timeout made the late answer of a
+        # busy editor fail with InvalidStateError (a traceback on every start). A late answer is
+        # applied when it comes.
+        answer = asyncio.ensure_future(ls.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section="opencode")])))
+
+        def apply(done: asyncio.Future) -> None:
+            if done.cancelled() or done.exception() is not None:
+                log.info("workspace/configuration not available: %s", "cancelled" if done.cancelled() else done.exception())
+                return
+            result = done.result()
+            if result and isinstance(result[0], dict):
+                ls.reload_settings(result[0])
+
+        await asyncio.wait({answer}, timeout=5)
+        answer.add_done_callback(apply)
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
