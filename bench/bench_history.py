@@ -146,7 +146,7 @@ def main() -> None:
         root.mkdir()
         data = build_session(str(root))
         asyncio.run(lsp_figures(root, store, data))
-        store_root = next(p.parent for p in store.rglob("index.json"))
+        store_root = next(p.parent for p in store.rglob("index.json*"))  # the base, or its journal
         model_message_figures(store_root, data["info"]["id"])
         asyncio.run(snapshot_figures(tmp))
 

@@ -222,16 +222,11 @@ class OpencodeServer(LanguageServer):
         are aborted and the store flushed here first, and the process exits after."""
         from pygls.io_ import StdinAsyncReader, StdoutWriter
 
-        from ..providers import runtime
         from .framing import serve_messages
 
         self._stop_event = threading.Event()
         reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        # litellm takes ~2 s to import: start now, overlapping initialize, so the first prompt
-        # rarely waits for it (the first model call joins the same import if it is not done).
-        # Only after the writer holds the real stdout: the import swaps sys.stdout meanwhile.
-        runtime.warm_up()
 
         async def serve() -> None:
             signalled: list[int] = []
