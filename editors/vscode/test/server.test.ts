@@ -42,7 +42,7 @@ describe("real server, full run", () => {
     assert.deepEqual(serverCommands.filter((c) => ours.includes(c)), []);
   });
 
-  it("streams the run as begin, one report per event, end on the request's token", () => {
+  it("streams the run as begin, reports, end on the request's token; events only on opencode/event", () => {
     const progress = run.stream
       .filter((n) => n.method === "$/progress" && n.params.token === run.token)
       .map((n) => n.params.value as RunProgressValue);
@@ -50,11 +50,11 @@ describe("real server, full run", () => {
     assert.equal(progress[0].cancellable, true);
     assert.match(progress[0].message ?? "", /fake\/m/);
     assert.equal(progress[progress.length - 1].kind, "end");
-    const reported = progress.filter((v) => v.kind === "report").map((v) => v.event);
-    // Every event of the session while the run lasts, in the order of the global feed.
-    const sessionEvents = events(run.stream).filter((e) => JSON.stringify(e).includes(run.sessionID));
-    const firstReported = sessionEvents.findIndex((e) => JSON.stringify(e) === JSON.stringify(reported[0]));
-    assert.deepEqual(reported, sessionEvents.slice(firstReported, firstReported + reported.length));
+    // With events: true each event comes once, on opencode/event; progress carries only words.
+    const reports = progress.filter((v) => v.kind === "report");
+    assert.ok(reports.length > 0);
+    assert.ok(reports.every((v) => v.event === undefined && typeof v.message === "string"));
+    assert.ok(events(run.stream).some((e) => JSON.stringify(e).includes(run.sessionID)));
   });
 
   it("answers the prompt with the final assistant message", () => {
