@@ -4,32 +4,11 @@ models, agent list, stats. Each module adds its parsers with ``add_parsers(sub)`
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
+from .common import CommandError, open_app, run
 
-class CommandError(Exception):
-    """Bad input or a missing thing: printed as one line, exit status 1."""
-
-
-def open_app() -> Any:
-    """The current directory's App, as the language server builds it (same store, same config).
-
-    The store's file lock keeps this safe while a server works on the same folder."""
-    from ..app import App
-
-    return App.create(Path.cwd().resolve(), {})
-
-
-def run(handler: Any, args: Any) -> int:
-    try:
-        return handler(args) or 0
-    except CommandError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # e.g. piped into head
-        return 0
+__all__ = ["CommandError", "add_parsers", "open_app", "run"]
 
 
 def add_parsers(sub: Any) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from . import CommandError, open_app
+from .common import CommandError, open_app
 
 
 def add_parsers(sub: Any) -> None:

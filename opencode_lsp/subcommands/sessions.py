@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import CoreError, NotFoundError
-from . import CommandError, open_app
+from .common import CommandError, open_app
 
 
 def positive_int(text: str) -> int:

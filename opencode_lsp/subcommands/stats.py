@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from . import open_app
+from .common import open_app
 from .sessions import positive_int
 
 _FIELDS = ("messages", "input", "output", "reasoning", "cache_read", "cache_write", "cost")
