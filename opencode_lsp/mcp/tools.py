@@ -11,16 +11,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..core.tools.base import ToolContext, ToolResult
 from ..core.tools.truncate import truncate_output
-
-if TYPE_CHECKING:
-    from .connection import ServerConnection
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 # Binary resources a model can take as an attachment; others are named in the text instead.
@@ -42,10 +40,19 @@ def input_schema(schema: dict[str, Any] | None) -> dict[str, Any]:
             "additionalProperties": False}
 
 
+class ToolServer(Protocol):
+    """What a tool needs of its server's connection (``connection.ServerConnection`` is one);
+    typed here so this module does not import the connection, which imports it."""
+
+    name: str
+
+    async def call(self, tool: str, args: dict[str, Any], abort: asyncio.Event) -> Any: ...
+
+
 class McpTool:
     """One tool of one connected server, offered to the model under ``id``."""
 
-    def __init__(self, connection: "ServerConnection", remote_name: str, description: str | None,
+    def __init__(self, connection: ToolServer, remote_name: str, description: str | None,
                  schema: dict[str, Any] | None):
         self.connection = connection
         self.remote_name = remote_name
