@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import events
 from .errors import BusyError, InvalidInputError, NotFoundError
 from .message import MessageWithParts, ModelRef, UserMessage
+from .run_state import Run
 from .session import SessionManager, is_default_title
 from .step import StepRunner
 from .title import generate_title
@@ -25,19 +25,6 @@ from .user_input import PromptInput, build_user_message
 log = logging.getLogger(__name__)
 
 SHELL_NOTE = "The user ran the following shell command themselves."
-
-
-@dataclass
-class Run:
-    session_id: str
-    task: asyncio.Task[None] | None = None
-    abort: asyncio.Event = field(default_factory=asyncio.Event)
-    done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
-    status: dict[str, Any] = field(default_factory=lambda: {"type": "busy"})
-    release: Any = lambda: None  # drops the cross-process run lease
-    # The agents (and so the permission rules) as they were when the run started: config and
-    # agent files written during the run, by the agent itself perhaps, never widen this run.
-    agents: Any = None
 
 
 class SessionRunner:

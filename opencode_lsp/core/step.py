@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import events
 from .errors import (
@@ -37,13 +37,11 @@ from .message import (
     UserMessage,
 )
 from .processor import StepProcessor
+from .run_state import Run, RunHost
 from .system import MAX_STEPS_NOTE, QUEUED_REMINDER, STRUCTURED_OUTPUT_NOTE, build_system
 from .tool_exec import ToolBox
 from .tools.external import sources_ready
 from .transcript import to_model_messages
-
-if TYPE_CHECKING:
-    from .prompt import Run, SessionRunner
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ def _last_completed(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 class StepRunner:
-    def __init__(self, runner: "SessionRunner", run: "Run"):
+    def __init__(self, runner: RunHost, run: Run):
         self.runner = runner
         self.run = run
         self.app = runner.app

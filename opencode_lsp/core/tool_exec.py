@@ -7,16 +7,14 @@ the permission broker with the merged ruleset: defaults and the agent's rules, t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .ids import new_id, now_ms
 from .llm import ToolSpec
 from .message import AssistantMessage, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
 from .processor import StepHalted, ToolBlocked
+from .run_state import RunStep
 from .tools.base import ToolContext, ToolError
-
-if TYPE_CHECKING:
-    from .step import StepRunner
 
 STRUCTURED_TOOL = "StructuredOutput"
 DOOM_LOOP_THRESHOLD = 3
@@ -39,7 +37,7 @@ def tools_hidden_for(model_id: str, agent: Any, *, subagent: bool) -> set[str]:
 
 
 class ToolBox:
-    def __init__(self, step: "StepRunner", agent: Any, message: AssistantMessage, user: UserMessage,
+    def __init__(self, step: RunStep, agent: Any, message: AssistantMessage, user: UserMessage,
                  *, trusted: bool = False):
         from . import permission
         from .tools.external import external_tools
