@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-if TYPE_CHECKING:
-    from .server import OpencodeServer
+from .host import ServerHost
 
 _TYPES = {
     logging.ERROR: types.MessageType.Error,
@@ -28,7 +26,7 @@ class ClientLogHandler(logging.Handler):
     A failed send is never reported through logging: that record would come back here, fail
     again and loop (85 MB of tracebacks when a client vanished mid-run)."""
 
-    def __init__(self, ls: "OpencodeServer", level: int = logging.INFO):
+    def __init__(self, ls: ServerHost, level: int = logging.INFO):
         super().__init__(level)
         self.ls = ls
         self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
@@ -49,7 +47,7 @@ class ClientLogHandler(logging.Handler):
             self._sending.active = False
 
 
-def install(ls: "OpencodeServer") -> ClientLogHandler:
+def install(ls: ServerHost) -> ClientLogHandler:
     handler = ClientLogHandler(ls)
     logging.getLogger("opencode_lsp").addHandler(handler)
     return handler

@@ -23,16 +23,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from ..core.tools.base import ToolError
 from ..core.workspace import DiskWorkspace
-
-if TYPE_CHECKING:
-    from .server import OpencodeServer
+from .host import ServerHost
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +54,7 @@ def _disk_text(path: Path) -> str | None:
 
 
 class EditorWorkspace(DiskWorkspace):
-    def __init__(self, ls: "OpencodeServer", root: Path, folders: list[Path] | None = None):
+    def __init__(self, ls: ServerHost, root: Path, folders: list[Path] | None = None):
         super().__init__(root, folders)
         self.ls = ls
         # What each tool call (task) read: path -> (buffer version, our write count then). Tool

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 
 from ..core.events import Event
-
-if TYPE_CHECKING:
-    from .server import OpencodeServer
+from .host import ServerHost
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +26,7 @@ def ask_text(request: dict[str, Any]) -> str:
 
 
 class PermissionPrompter:
-    def __init__(self, ls: "OpencodeServer"):
+    def __init__(self, ls: ServerHost):
         self.ls = ls
         self.tasks: set[asyncio.Task[None]] = set()
         self.asking: dict[str, asyncio.Task[None]] = {}  # request id -> its open prompt

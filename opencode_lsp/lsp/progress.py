@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core.events import Event
-
-if TYPE_CHECKING:
-    from .server import OpencodeServer
+from .host import ServerHost
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +77,7 @@ def describe(event: Event) -> str | None:
 class RunProgress:
     """Work-done progress for one prompt request, fed from the bus for its session."""
 
-    def __init__(self, ls: "OpencodeServer", session_id: str, token: Any, title_message: str):
+    def __init__(self, ls: ServerHost, session_id: str, token: Any, title_message: str):
         self.ls = ls
         self.session_id = session_id
         self.token = token

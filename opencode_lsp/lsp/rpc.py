@@ -9,23 +9,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from pydantic import BaseModel
 from pygls.exceptions import JsonRpcException
 
 from ..core.errors import BusyError, InvalidInputError, NotFoundError
 from . import methods
+from .host import ServerHost
 from .params import Params, parse
-
-if TYPE_CHECKING:
-    from .server import OpencodeServer
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Any]
 _REGISTRY: list[tuple[str, type[Params], Handler]] = []
 _COMMANDS: list[tuple[str, Handler]] = []
+_FEATURES: list[tuple[str, Any, Handler]] = []
 
 
 def method(name: str, params_model: type[Params]) -> Callable[[Handler], Handler]:
@@ -43,6 +42,17 @@ def command(name: str) -> Callable[[Handler], Handler]:
 
     def decorate(fn: Handler) -> Handler:
         _COMMANDS.append((name, fn))
+        return fn
+
+    return decorate
+
+
+def feature(name: str, options: Any = None) -> Callable[[Handler], Handler]:
+    """Mark ``fn(ls, params)`` as the handler of standard LSP feature ``name`` (registered on the
+    server as is: no params model, no error mapping), so handlers need not import the server."""
+
+    def decorate(fn: Handler) -> Handler:
+        _FEATURES.append((name, options, fn))
         return fn
 
     return decorate
@@ -72,7 +82,7 @@ def rpc_error(exc: Exception) -> JsonRpcException:
     return JsonRpcException(message=f"internal error: {type(exc).__name__}: {exc}", code=-32603)
 
 
-def _guarded(ls: "OpencodeServer", call: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded(ls: ServerHost, call: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``call`` once the server is ready; core errors become JSON-RPC errors."""
 
     async def guarded(*args: Any) -> Any:
@@ -90,7 +100,7 @@ def _guarded(ls: "OpencodeServer", call: Callable[..., Any]) -> Callable[..., An
     return guarded
 
 
-def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handler) -> Handler:
+def _wrap(ls: ServerHost, name: str, params_model: type[Params], fn: Handler) -> Handler:
     run = _guarded(ls, lambda raw: fn(ls, parse(params_model, raw)))
 
     async def handler(raw: Any) -> Any:
@@ -102,7 +112,7 @@ def _wrap(ls: "OpencodeServer", name: str, params_model: type[Params], fn: Handl
     return handler
 
 
-def _wrap_command(ls: "OpencodeServer", fn: Handler) -> Handler:
+def _wrap_command(ls: ServerHost, fn: Handler) -> Handler:
     run = _guarded(ls, lambda arguments: fn(ls, list(arguments)))
 
     async def handler(*arguments: Any) -> Any:
@@ -112,14 +122,15 @@ def _wrap_command(ls: "OpencodeServer", fn: Handler) -> Handler:
     return handler
 
 
-def install(ls: "OpencodeServer") -> list[str]:
-    """Register every handler declared with ``@method`` / ``@command``; returns the method names."""
-    from . import handlers  # noqa: F401  (importing declares the handlers)
-
+def install(ls: ServerHost) -> list[str]:
+    """Register every handler declared with ``@method`` / ``@command`` / ``@feature`` (the caller
+    imports ``lsp.handlers`` first, which declares them); returns the custom method names."""
     names = []
     for name, params_model, fn in _REGISTRY:
         ls.feature(name)(_wrap(ls, name, params_model, fn))
         names.append(name)
     for name, fn in _COMMANDS:
         ls.command(name)(_wrap_command(ls, fn))
+    for name, options, fn in _FEATURES:
+        ls.feature(name, options)(fn)
     return names

@@ -348,7 +348,7 @@ async def on_shutdown(ls: OpencodeServer, params: Any) -> None:
 
 
 def create_server() -> OpencodeServer:
-    from . import rpc
+    from . import handlers, rpc  # noqa: F401  (importing the handlers declares them)
 
     if not server.custom_methods:
         server.custom_methods = rpc.install(server)

@@ -11,8 +11,7 @@ from ...core.errors import InvalidInputError, NotFoundError
 from ...core.user_input import PromptInput
 from .. import methods as m
 from .. import params as p
-from ..rpc import command, method
-from ..server import server
+from ..rpc import command, feature, method
 from .prompt import start_run, stream_run
 
 
@@ -115,8 +114,8 @@ def fix_prompt_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+@feature(types.TEXT_DOCUMENT_CODE_ACTION,
+         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
 def code_action(ls, params: types.CodeActionParams):
     # Offered on any range: Neovim's and eglot's requests never carry another server's
     # diagnostics, so the action must not depend on them; when some came, they go along.

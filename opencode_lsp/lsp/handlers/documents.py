@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..server import server
+from ..rpc import feature
 
 
 def _workspace(ls):
@@ -16,21 +16,21 @@ def _workspace(ls):
     return workspace if hasattr(workspace, "document_opened") else None
 
 
-@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls, params: types.DidOpenTextDocumentParams) -> None:
     workspace = _workspace(ls)
     if workspace is not None:
         workspace.document_opened(params.text_document.uri)
 
 
-@server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+@feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
 def did_save(ls, params: types.DidSaveTextDocumentParams) -> None:
     workspace = _workspace(ls)
     if workspace is not None:
         workspace.document_saved(params.text_document.uri)
 
 
-@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls, params: types.DidCloseTextDocumentParams) -> None:
     workspace = _workspace(ls)
     if workspace is not None:
