@@ -19,11 +19,11 @@ log = logging.getLogger(__name__)
 
 def end_message(result: Any) -> str:
     info = result.info
+    # protocol.md: the end report's message is the finish reason, or the error.
     error = getattr(info, "error", None)
     if error is not None:
-        return f"Failed: {error.name}: {getattr(error.data, 'message', '')}".strip().rstrip(":")
-    finish = getattr(info, "finish", None)
-    return "Done" if finish in (None, "stop") else f"Done ({finish})"
+        return f"{error.name}: {getattr(error.data, 'message', '')}".strip().rstrip(":")
+    return getattr(info, "finish", None) or "stop"
 
 
 def answer_text(result: Any) -> str:
