@@ -115,21 +115,25 @@ async def test_reject_fails_the_tool_call_and_keeps_the_file(workspace, agent_en
 
 
 async def test_always_is_remembered_for_the_workspace(workspace, agent_env, fake):
+    # "Always" grants the scope the ask named: for an edit, that file (not every edit).
     a, b = workspace / "a.txt", workspace / "b.txt"
     write_config(workspace, fake.base_url, permission={"edit": "ask"})  # OpenCode allows edits by default
     fake.set_script([
         [{"tool_call": {"name": "write", "id": "c1", "arguments": {"filePath": str(a), "content": "1\n"}}}],
         [{"text": "one"}],
-        [{"tool_call": {"name": "write", "id": "c2", "arguments": {"filePath": str(b), "content": "2\n"}}}],
+        [{"tool_call": {"name": "write", "id": "c2", "arguments": {"filePath": str(a), "content": "2\n"}}}],
         [{"text": "two"}],
+        [{"tool_call": {"name": "write", "id": "c3", "arguments": {"filePath": str(b), "content": "3\n"}}}],
+        [{"text": "three"}],
     ])
     async with acp_agent(workspace, agent_env) as (editor, conn, _process):
-        editor.answers = ["always"]
+        editor.answers = ["always", "once"]
         sid = await new_session(conn, workspace)
         await ask(conn, sid, "write a")
+        await ask(conn, sid, "write a again")
+        assert len(editor.permission_requests) == 1 and a.read_text() == "2\n"
         await ask(conn, sid, "write b")
-        assert len(editor.permission_requests) == 1
-        assert a.read_text() == "1\n" and b.read_text() == "2\n"
+        assert len(editor.permission_requests) == 2 and b.read_text() == "3\n"
 
 
 async def test_todos_become_a_plan(workspace, agent_env, fake):
