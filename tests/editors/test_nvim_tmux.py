@@ -112,7 +112,8 @@ def test_diff_shown_before_approval_and_answered_with_its_key(nvims, workspace, 
     chat = chat_column(nvim.wait_screen("(cursor on this block)", "the whole ask block"))
     start = chat.index("## ⚠ permission: edit hello.py")
     block = chat[start:]
-    assert block[1] == '"always" would allow edit: `*`'
+    # "always" on an edit grants that one file, so the block names it (not `*`).
+    assert block[1] == '"always" would allow edit: `hello.py`'
     assert block[2] == "```diff"
     assert '-print("hi")' in block and '+print("bye")' in block
     assert block.index('-print("hi")') < block.index("[a] allow once · [A] always allow · [r] reject · [R] reject with a note")

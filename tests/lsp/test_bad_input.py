@@ -35,7 +35,7 @@ WEIRD_STRINGS = [
 
 FIELDS = ["sessionID", "messageID", "partID", "requestID", "parts", "title", "limit", "before", "search",
           "roots", "start", "archived", "permission", "data", "model", "agent", "reply", "message", "noReply",
-          "format", "system", "workDoneToken", "command", "arguments", "directory", "parentID"]
+          "format", "system", "workDoneToken", "command", "arguments", "directory", "parentID", "id"]
 
 scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
            | st.floats(allow_nan=False) | st.text(max_size=40) | st.sampled_from(WEIRD_STRINGS))
@@ -55,6 +55,7 @@ def field_values(real_sessions: list[str]) -> dict[str, st.SearchStrategy[Any]]:
     values = {name: json_values for name in FIELDS}
     values.update({
         "sessionID": ids, "parentID": ids,
+        "id": st.sampled_from(["apr_unknown", "apr_" + "0" * 26]) | json_values,
         "parts": st.lists(part_like() | json_values, max_size=3) | json_values,
         "model": st.fixed_dictionaries({"providerID": json_values, "modelID": json_values}) | json_values,
         "reply": st.sampled_from(["once", "always", "reject", "never", ""]) | json_values,
@@ -99,6 +100,7 @@ METHODS = [
     "opencode/session/todo", "opencode/session/status", "opencode/session/export", "opencode/session/import",
     "opencode/permission/reply", "opencode/permission/list", "opencode/agent/list", "opencode/model/list",
     "opencode/config/get", "opencode/mcp/status", "opencode/mcp/toggle",
+    "opencode/permission/approvals", "opencode/permission/revoke",
 ]
 
 
