@@ -378,3 +378,26 @@ def test_auth_error_is_also_a_notification(workspace, tmp_path, fake):
     errors = [n for n in seen["notified"] if n["level"] == 4]  # vim.log.levels.ERROR
     assert any("ProviderAuthError" in n["msg"] for n in errors), seen["notified"]
     assert any(line.startswith("**error** ProviderAuthError") for line in seen["chat"]), seen["chat"]
+
+
+def test_always_approval_listed_and_revoked(workspace, tmp_path, fake):
+    (workspace / ".env").write_text("SECRET=1\n")
+    read_env = {"name": "read", "arguments": {"filePath": str(workspace / ".env")}}
+    fake.set_script([
+        [{"tool_call": {**read_env, "id": "call_1"}}, {"usage": USAGE}],
+        [{"text": "It sets SECRET."}, {"usage": USAGE}],
+        [{"tool_call": {**read_env, "id": "call_2"}}, {"usage": USAGE}],
+        [{"text": "Still SECRET."}, {"usage": USAGE}],
+        [{"tool_call": {**read_env, "id": "call_3"}}, {"usage": USAGE}],
+        [{"text": "Read once more."}, {"usage": USAGE}],
+    ])
+    seen = run_nvim("approvals", workspace, tmp_path, api=fake.base_url)
+    # "always" stored an approval: the second read ran without asking.
+    assert seen["asked_second"] == 0
+    listing = next(s for s in seen["selects"] if s["kind"] == "opencode.approval")
+    assert len(listing["items"]) == 1 and listing["items"][0].startswith("read *"), listing
+    assert any(s["kind"] == "opencode.confirm" for s in seen["selects"])
+    assert "opencode: approval revoked" in seen["notified"], seen["notified"]
+    # Revoked: the third read asked again.
+    assert seen["asked_third"] == 1
+    assert fake.pending_turns == 0
