@@ -1,151 +1,28 @@
 """The extension in a real VS Code (code-server 4.100.3), driven like a person with Playwright and
 Debian's Chromium: installed from its .vsix, starting the real Python server, talking to the
-scripted model. One code-server serves the whole module; the tests run in file order and each
-leaves the window usable for the next. Screenshots go to tests/artifacts/vscode-e2e/."""
+scripted model. One code-server window serves every e2e module (tests/editors/conftest.py); each
+test starts with the chat shown and its pickers filled, and ends with its run stopped and its
+queued prompts dropped, so a failure stays in its own test. Screenshots go to
+tests/artifacts/vscode-e2e/."""
 
 from __future__ import annotations
 
 import json
-import re
-import time
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.code_server import EXTENSION_ID, wait_until
+from tests.support.vscode_ui import HELLO, slow_text
 
-from tests.support.code_server import (ARTIFACTS, CHROMIUM, EXTENSION_ID, CodeServer, build_vsix, code_server_entry, server_processes,
-                         wait_until)
-
-pytestmark = pytest.mark.timeout(600)
-
-
-
-HELLO = 'def greet(name):\n    return "hi " + name\n\n\nprint(greet("world"))\n'
-SLOW = 0.15  # seconds between streamed chunks: long enough to press Stop or type mid-stream
-
-
-def settings_for(model: FakeOpenAI, trusted: bool = True) -> dict:
-    return {
-        "opencode.server.pythonPath": str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "python"),
-        "opencode.model": "fake/m",
-        "opencode.smallModel": "fake/m",
-        "opencode.providers": {"fake": {"apiBase": model.base_url}},
-        "security.workspace.trust.enabled": not trusted and True,
-        "workbench.startupEditor": "none",
-        "workbench.tips.enabled": False,
-        "extensions.ignoreRecommendations": True,
-        "telemetry.telemetryLevel": "off",
-        "update.mode": "none",
-        "chat.disableAIFeatures": True,
-        "window.commandCenter": False,
-        "workbench.layoutControl.enabled": False,
-    }
-
-
-class Window:
-    """The browser page of one code-server window, with the chat panel's frame."""
-
-    def __init__(self, page):
-        self.page = page
-
-    def shot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path))
-        return path
-
-    def command(self, title: str) -> None:
-        self.page.keyboard.press("F1")
-        box = self.page.locator(".quick-input-widget input")
-        box.wait_for(state="visible", timeout=20000)
-        box.fill(">" + title)
-        self.page.locator(".quick-input-list .monaco-list-row", has_text=title).first.wait_for(timeout=20000)
-        self.page.keyboard.press("Enter")
-
-    @property
-    def chat(self):
-        outer = self.page.frame_locator(f'iframe.webview[src*="{EXTENSION_ID}"]').first
-        return outer.frame_locator("iframe#active-frame")
-
-    def open_chat(self) -> None:
-        try:
-            self.page.locator('.activitybar .action-item a[aria-label^="opencode"]').first.click(timeout=60000)
-            self.chat.locator("#input").wait_for(state="visible", timeout=60000)
-        except Exception:
-            self.shot("failed-open-chat")
-            raise
-
-
-@pytest.fixture(scope="module")
-def model():
-    fake = FakeOpenAI([])
-    fake.route(is_title_request, [["Greeting helper"]])
-    with fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def vscode(model, tmp_path_factory):
-    root = tmp_path_factory.mktemp("vscode-e2e")
-    workspace = root / "ws"
-    workspace.mkdir()
-    (workspace / "hello.py").write_text(HELLO)
-    (workspace / "opencode.json").write_text(json.dumps({"permission": {"edit": "ask", "bash": "ask"}}))
-    server = CodeServer(code_server_entry(), root, workspace, settings_for(model),
-                        env={"OPENCODE_LSP_DATA_DIR": str(root / "data"), "OPENCODE_LSP_NO_GLOBAL_CONFIG": "1"})
-    server.install(build_vsix(root))
-    server.start()
-
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(server.url)
-        page.locator(".monaco-workbench").wait_for(timeout=120000)
-        window = Window(page)
-        window.server = server
-        try:
-            yield window
-        finally:
-            browser.close()
-            server.stop()
-    # Closing the window ends the extension host, and with it the server the extension started.
-    wait_until(lambda: not server_processes(workspace), 30, "the server process to exit")
+pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("vscode_test")]
 
 
 def test_open_view_pickers_filled(vscode):
-    vscode.open_chat()
     chat = vscode.chat
-    wait_until(lambda: chat.locator("#model-picker option").count() > 1, 90, "the model picker to fill")
     agents = chat.locator("#agent-picker option").all_inner_texts()
     assert "build" in agents and "plan" in agents
     assert "fake/m" in " ".join(chat.locator("#model-picker option").all_inner_texts())
     vscode.shot("01-open")
-
-
-def slow_text(text: str, pieces: int, delay: float = SLOW) -> list[dict]:
-    """A text answer streamed in `pieces` steps with a pause before each."""
-    size = max(1, len(text) // pieces)
-    chunks = [text[i:i + size] for i in range(0, len(text), size)]
-    steps: list[dict] = []
-    for chunk in chunks:
-        steps += [{"sleep": delay}, {"text": chunk}]
-    return steps
-
-
-def send(vscode: Window, text: str) -> None:
-    box = vscode.chat.locator("#input")
-    box.click()
-    box.fill(text)
-    box.press("Enter")
-
-
-def idle(vscode: Window, timeout: float = 90) -> None:
-    stop = vscode.chat.locator("#stop")
-    wait_until(lambda: not stop.is_visible(), timeout, "the run to end (Stop hidden)")
 
 
 ANSWER = "The greeting now says **hello**:\n\n```python\ndef greet(name):\n    return \"hello \" + name\n```\n\nRun `python hello.py` to see it."
@@ -160,7 +37,7 @@ def test_send_stream_tool_cards_and_ask_with_diff(vscode, model):
         slow_text(ANSWER, 12, 0.05),
     ])
     chat = vscode.chat
-    send(vscode, "make greet say hello")
+    vscode.send("make greet say hello")
     ask = chat.locator(".permission")
     ask.wait_for(timeout=90000)
     # The diff of the edit is in the ask, before anyone approves it, with what "Always" would allow.
@@ -170,9 +47,12 @@ def test_send_stream_tool_cards_and_ask_with_diff(vscode, model):
     assert "edit" in ask.locator(".permission-scope").inner_text()
     assert (ws / "hello.py").read_text() == HELLO  # nothing written before the answer
     vscode.shot("02-permission-ask-with-diff")
+    # The activity bar counts the waiting ask, and drops it once it is answered.
+    wait_until(lambda: vscode.activity_badge() == "1", 30, "the ask badge on the activity bar")
     ask.locator('button[data-reply="once"]').click()
+    wait_until(lambda: vscode.activity_badge() == "", 30, "the ask badge to go once the ask is answered")
     chat.locator(".markdown.text-part", has_text="Run python hello.py").wait_for(timeout=90000)
-    idle(vscode)
+    vscode.idle()
     assert 'return "hello " + name' in (ws / "hello.py").read_text()
     assert chat.locator('.tool[data-tool="read"][data-status="completed"]').count() == 1
     assert chat.locator('.tool[data-tool="edit"][data-status="completed"]').count() == 1
@@ -190,17 +70,17 @@ def test_always_then_no_ask(vscode, model):
         "filePath": str(ws / "hello.py"), "oldString": old, "newString": new}, "id": cid}}]
     model.set_script([edit('"hello "', '"hey "', "a1"), ["first done"], edit('"hey "', '"howdy "', "a2"), ["second done"]])
     chat = vscode.chat
-    send(vscode, "say hey")
+    vscode.send("say hey")
     ask = chat.locator(".permission")
     ask.wait_for(timeout=90000)
     ask.locator('button[data-reply="always"]').click()
     chat.locator(".text-part", has_text="first done").wait_for(timeout=90000)
-    idle(vscode)
-    send(vscode, "say howdy")
+    vscode.idle()
+    vscode.send("say howdy")
     chat.locator(".text-part", has_text="second done").wait_for(timeout=90000)
     assert '"howdy "' in (ws / "hello.py").read_text()
     assert chat.locator(".permission").count() == 0
-    idle(vscode)
+    vscode.idle()
 
 
 def test_reject_with_note_reaches_the_model(vscode, model):
@@ -210,25 +90,28 @@ def test_reject_with_note_reaches_the_model(vscode, model):
     ])
     chat = vscode.chat
     before = len(model.requests)
-    send(vscode, "clean the build")
+    vscode.send("clean the build")
     ask = chat.locator(".permission")
     ask.wait_for(timeout=90000)
     ask.locator(".permission-feedback").fill("keep the build folder")
     ask.locator('button[data-reply="reject"]').click()
-    idle(vscode)
+    vscode.idle()
     later = json.dumps(model.requests[before:])
     assert "keep the build folder" in later, "the note reached the model"
 
 
 def test_stop_mid_stream_queue_and_narrow_panel(vscode, model):
-    model.set_script([slow_text("word " * 200, 60, 0.25), ["the queued answer"]])
+    # The answer streams a little, then never ends by itself: only Stop ends it, however slow
+    # the machine is (a fixed-length stream could finish before Escape is pressed).
+    model.set_script([slow_text("word " * 40, 20, 0.1) + [{"hang": True}], ["the queued answer"]])
     chat = vscode.chat
-    send(vscode, "write a long essay")
+    vscode.send("write a long essay")
     stop = chat.locator("#stop")
     stop.wait_for(state="visible", timeout=90000)
-    chat.locator(".message-assistant .text-part").first.wait_for(timeout=90000)
+    # This run's answer is streaming (not an earlier answer's text).
+    chat.locator(".message-assistant").last.locator(".text-part", has_text="word word").wait_for(timeout=90000)
     # A prompt sent while the answer streams waits, visibly, until the run ends.
-    send(vscode, "then summarise it")
+    vscode.send("then summarise it")
     chat.locator(".queued", has_text="then summarise it").wait_for(timeout=30000)
     # The sidebar at its default ~300 px: Send and Stop both fully on screen.
     frame = vscode.page.locator(f'iframe.webview[src*="{EXTENSION_ID}"]').first.bounding_box()
@@ -242,8 +125,25 @@ def test_stop_mid_stream_queue_and_narrow_panel(vscode, model):
     chat.locator(".message-aborted", has_text="Canceled").wait_for(timeout=60000)
     assert chat.locator(".session-error").count() == 0
     chat.locator(".text-part", has_text="the queued answer").wait_for(timeout=90000)
-    idle(vscode)
+    vscode.idle()
     assert chat.locator(".queued").count() == 0
+
+
+def test_stop_before_the_first_token(vscode, model):
+    model.set_script([[{"sleep": 4}, {"text": "too late"}], ["after the stop"]])
+    chat = vscode.chat
+    aborted = chat.locator(".message-aborted").count()
+    vscode.send("start and stop at once")
+    chat.locator("#stop").wait_for(state="visible", timeout=90000)
+    chat.locator("#stop").click()
+    vscode.idle(60)
+    wait_until(lambda: chat.locator(".message-aborted").count() == aborted + 1, 30, "Canceled on the stopped reply")
+    assert chat.locator(".session-error, .message-error").count() == 0
+    assert chat.locator(".text-part", has_text="too late").count() == 0
+    # The chat takes the next prompt as usual.
+    vscode.send("go on")
+    chat.locator(".text-part", has_text="after the stop").wait_for(timeout=90000)
+    vscode.idle()
 
 
 def test_model_error_and_retry(vscode, model):
@@ -253,35 +153,30 @@ def test_model_error_and_retry(vscode, model):
     ])
     chat = vscode.chat
     users = chat.locator(".message-user").count()
-    send(vscode, "try something")
+    vscode.send("try something")
     error = chat.locator(".message-error, .session-error").first
     error.wait_for(timeout=90000)
     vscode.shot("05-model-error")
     error.locator("button.retry").click()
     chat.locator(".text-part", has_text="recovered answer").wait_for(timeout=90000)
-    idle(vscode)
+    vscode.idle()
     assert chat.locator(".message-user", has_text="try something").count() == 1
     assert chat.locator(".message-user").count() == users + 1
 
 
-def test_reload_rebuilds_chat_and_lists_sessions(vscode):
-    transcript = vscode.chat.locator(".message").count()
-    assert transcript >= 4
+def test_reload_rebuilds_chat_and_lists_sessions(vscode, model):
+    chat = vscode.chat
+    if chat.locator(".message").count() < 2:  # alone (-k): give the chat something to rebuild
+        model.set_script([["an answer worth keeping"]])
+        vscode.send("say something")
+        chat.locator(".text-part", has_text="an answer worth keeping").wait_for(timeout=90000)
+        vscode.idle()
+    transcript = chat.locator(".message").count()
+    title = chat.locator("#session-title").inner_text()
     vscode.page.reload()
     vscode.page.locator(".monaco-workbench").wait_for(timeout=120000)
-    vscode.open_chat()
+    vscode.wait_ready()
     chat = vscode.chat
     wait_until(lambda: chat.locator(".message").count() == transcript, 90, "the transcript to be rebuilt")
-    tree = vscode.page.locator('.pane-body .monaco-list[aria-label*="Sessions"] .monaco-list-row, '
-                               '[id="workbench.view.extension.opencode"] .monaco-tl-row')
-    wait_until(lambda: vscode.page.get_by_role("treeitem").filter(has_text="Greeting helper").count() >= 1, 60,
-               "the session in the Sessions tree")
-    assert tree is not None
-
-
-@pytest.fixture(autouse=True)
-def shot_on_failure(request, vscode):
-    failed = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed:
-        vscode.shot(f"failed-{request.node.name}")
+    assert chat.locator("#session-title").inner_text() == title
+    wait_until(lambda: vscode.session_row(title).count() >= 1, 60, "the session in the Sessions tree")

@@ -108,7 +108,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   private updateBadge(): void {
     const count = this.openAsks.size;
-    if (this.view) this.view.badge = count ? { value: count, tooltip: `${count} permission request${count === 1 ? "" : "s"} waiting` } : undefined;
+    // Cleared with a zero badge, not `undefined`: VS Code (1.100) keeps a webview view's last
+    // badge on the activity bar when it is set to undefined; a zero count is drawn as no badge.
+    if (this.view) this.view.badge = { value: count, tooltip: count ? `${count} permission request${count === 1 ? "" : "s"} waiting` : "" };
     for (const listener of this.askListeners) listener(count);
   }
 

@@ -1,0 +1,59 @@
+"""Fixtures shared by the VS Code end-to-end modules (tests/editors/test_vscode_e2e*.py): one
+scripted model and one code-server window for the whole run, with the packaged extension
+installed. Tests leave the window usable through `vscode_test` (see test_vscode_e2e.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.code_server import CodeServer, build_vsix, code_server_entry, server_processes, wait_until
+from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.vscode_ui import HELLO, browser_window, settings_for
+
+
+@pytest.fixture(scope="session")
+def vsix(tmp_path_factory):
+    return build_vsix(tmp_path_factory.mktemp("vsix"))
+
+
+@pytest.fixture(scope="session")
+def model():
+    fake = FakeOpenAI([])
+    fake.route(is_title_request, [["Greeting helper"]])
+    with fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def vscode(model, vsix, tmp_path_factory):
+    root = tmp_path_factory.mktemp("vscode-e2e")
+    workspace = root / "ws"
+    workspace.mkdir()
+    (workspace / "hello.py").write_text(HELLO)
+    (workspace / "opencode.json").write_text(json.dumps({"permission": {"edit": "ask", "bash": "ask"}}))
+    server = CodeServer(code_server_entry(), root, workspace, settings_for(model.base_url),
+                        env={"OPENCODE_LSP_DATA_DIR": str(root / "data"), "OPENCODE_LSP_NO_GLOBAL_CONFIG": "1"})
+    server.install(vsix)
+    server.start()
+    try:
+        with browser_window(server) as window:
+            yield window
+    finally:
+        server.stop()
+    # Closing the window ends the extension host, and with it the server the extension started.
+    wait_until(lambda: not server_processes(workspace), 30, "the server process to exit")
+
+
+@pytest.fixture
+def vscode_test(request, vscode):
+    """Per test: the chat is shown with its pickers filled before it starts; after it, its run is
+    stopped and its queued prompts dropped, so a failing test fails alone. A failure's screen is
+    saved as failed-<test>.png."""
+    vscode.wait_ready()
+    failed = request.session.testsfailed
+    yield vscode
+    if request.session.testsfailed > failed:
+        vscode.shot(f"failed-{request.node.name}")
+    vscode.settle()

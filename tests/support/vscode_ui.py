@@ -1,0 +1,209 @@
+"""Driving a code-server window like a person: the workbench page, the chat webview's frame, the
+command palette, the Sessions tree and notifications. Used by the VS Code end-to-end tests
+(tests/editors/test_vscode_e2e*.py); every wait is on something visible, never a fixed sleep."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from tests.support.code_server import ARTIFACTS, CHROMIUM, EXTENSION_ID, CodeServer, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+HELLO = 'def greet(name):\n    return "hi " + name\n\n\nprint(greet("world"))\n'
+SLOW = 0.15  # seconds between streamed chunks: long enough to press Stop or type mid-stream
+
+
+def settings_for(base_url: str, trusted: bool = True) -> dict[str, Any]:
+    return {
+        "opencode.server.pythonPath": str(REPO / ".venv" / "bin" / "python"),
+        "opencode.model": "fake/m",
+        "opencode.smallModel": "fake/m",
+        "opencode.providers": {"fake": {"apiBase": base_url}},
+        "security.workspace.trust.enabled": not trusted,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "extensions.ignoreRecommendations": True,
+        "telemetry.telemetryLevel": "off",
+        "update.mode": "none",
+        "chat.disableAIFeatures": True,
+        "window.commandCenter": False,
+        "workbench.layoutControl.enabled": False,
+    }
+
+
+def slow_text(text: str, pieces: int, delay: float = SLOW) -> list[dict]:
+    """A text answer streamed in `pieces` steps with a pause before each."""
+    size = max(1, len(text) // pieces)
+    chunks = [text[i:i + size] for i in range(0, len(text), size)]
+    steps: list[dict] = []
+    for chunk in chunks:
+        steps += [{"sleep": delay}, {"text": chunk}]
+    return steps
+
+
+@contextlib.contextmanager
+def browser_window(server: CodeServer) -> Iterator["Window"]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(server.url)
+            page.locator(".monaco-workbench").wait_for(timeout=120000)
+            yield Window(page, server)
+        finally:
+            browser.close()
+
+
+class Window:
+    """The browser page of one code-server window, with the chat panel's frame."""
+
+    def __init__(self, page, server: CodeServer):
+        self.page = page
+        self.server = server
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    # --- the workbench ----------------------------------------------------------------------
+
+    def command(self, title: str) -> None:
+        """Run a command from the palette (F1), by its title as the palette lists it."""
+        self.page.keyboard.press("Escape")
+        self.page.keyboard.press("F1")
+        box = self.page.locator(".quick-input-widget input")
+        box.wait_for(state="visible", timeout=20000)
+        box.fill(">" + title)
+        self.page.locator(".quick-input-list .monaco-list-row", has_text=title).first.wait_for(timeout=20000)
+        self.page.keyboard.press("Enter")
+
+    def quick_input(self, text: str) -> None:
+        """Answer an open input box (rename, API key ...) with `text`."""
+        box = self.page.locator(".quick-input-widget input")
+        box.wait_for(state="visible", timeout=20000)
+        box.fill(text)
+        box.press("Enter")
+        box.wait_for(state="hidden", timeout=20000)
+
+    def notifications(self) -> list[str]:
+        """The text of the toasts on screen (and in the notification center when it is open)."""
+        return self.page.locator(".notification-list-item-message").all_inner_texts()
+
+    def clear_notifications(self) -> None:
+        self.command("Notifications: Clear All Notifications")
+        wait_until(lambda: not self.notifications(), 20, "the notifications to clear")
+
+    def open_file(self, name: str) -> None:
+        self.page.keyboard.press("Escape")
+        self.page.keyboard.press("Control+P")
+        box = self.page.locator(".quick-input-widget input")
+        box.wait_for(state="visible", timeout=20000)
+        box.fill(name)
+        self.page.locator(".quick-input-list .monaco-list-row", has_text=name).first.wait_for(timeout=20000)
+        self.page.keyboard.press("Enter")
+        self.page.locator(f'.tabs-container .tab[aria-label^="{name}"]').wait_for(timeout=20000)
+        self.page.locator(".monaco-editor .view-lines").first.wait_for(timeout=20000)
+
+    def activity_badge(self) -> str:
+        """The number on the opencode icon of the activity bar ("" when none is shown)."""
+        badge = self.page.locator('.activitybar .action-item:has(a[aria-label^="opencode"]) .badge-content')
+        if not badge.count() or not badge.first.is_visible():
+            return ""
+        return badge.first.inner_text().strip()
+
+    # --- the opencode views -----------------------------------------------------------------
+
+    @property
+    def chat(self):
+        outer = self.page.frame_locator(f'iframe.webview[src*="{EXTENSION_ID}"]').first
+        return outer.frame_locator("iframe#active-frame")
+
+    def chat_visible(self) -> bool:
+        try:
+            return self.chat.locator("#input").is_visible(timeout=1000)
+        except Exception:
+            return False
+
+    def open_chat(self) -> None:
+        """Show the chat; idempotent (clicking the activity-bar icon of an open view would close it)."""
+        if self.chat_visible():
+            return
+        try:
+            item = self.page.locator('.activitybar .action-item:has(a[aria-label^="opencode"])').first
+            if "checked" not in (item.get_attribute("class", timeout=60000) or ""):
+                item.click(timeout=60000)  # the container is not shown: one click opens it
+            self.chat.locator("#input").wait_for(state="visible", timeout=90000)
+        except Exception:
+            self.shot("failed-open-chat")
+            raise
+
+    def wait_ready(self) -> None:
+        """The chat shows, the server runs and the pickers are filled."""
+        self.open_chat()
+        wait_until(lambda: self.chat.locator("#model-picker option").count() > 1, 120, "the model picker to fill")
+        wait_until(lambda: self.chat.locator("#send").is_enabled(), 60, "Send to be enabled")
+
+    def send(self, text: str) -> None:
+        box = self.chat.locator("#input")
+        box.click()
+        box.fill(text)
+        box.press("Enter")
+
+    def running(self) -> bool:
+        return self.chat.locator("#stop").is_visible()
+
+    def idle(self, timeout: float = 90) -> None:
+        wait_until(lambda: not self.running(), timeout, "the run to end (Stop hidden)")
+
+    def settle(self) -> None:
+        """Leave the chat as a person would find it: no queued prompt, no run, no open quick input."""
+        self.page.keyboard.press("Escape")
+        if not self.chat_visible():
+            self.open_chat()
+        chat = self.chat
+        while chat.locator(".queued-remove").count():
+            before = chat.locator(".queued").count()
+            chat.locator(".queued-remove").first.click()
+            wait_until(lambda: chat.locator(".queued").count() < before, 20, "a queued prompt to be removed")
+        if self.running():
+            chat.locator("#stop").click()
+            self.idle(60)
+
+    def session_rows(self):
+        return self.page.locator('[id="workbench.view.extension.opencode"] .monaco-list-row, '
+                                 '.pane:has(.pane-header[aria-label*="Sessions"]) .monaco-list-row')
+
+    def session_row(self, title: str):
+        """Rows of the Sessions tree labelled exactly `title`."""
+        label = self.page.locator(".label-name", has_text=re.compile(f"^{re.escape(title)}$"))
+        return self.page.get_by_role("treeitem").filter(has=label)
+
+    def session_titles(self) -> list[str]:
+        return [t.strip() for t in self.page.get_by_role("treeitem").all_inner_texts()]
+
+    def context_menu(self, row, item: str) -> None:
+        row.click(button="right")
+        entry = self.page.locator(".monaco-menu .action-item", has_text=item).first
+        entry.wait_for(timeout=20000)
+        entry.click()
+
+
+def retry_click(locator, attempts: int = 3) -> None:
+    """A click that may land while the element is being redrawn."""
+    for attempt in range(attempts):
+        try:
+            locator.click(timeout=10000)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
