@@ -64,7 +64,8 @@ class EditorWorkspace(DiskWorkspace):
         self.writes: dict[str, int] = {}
         self.locks: dict[str, asyncio.Lock] = {}  # a write in flight holds its file's lock
         self.synced: dict[str, Any] = {}  # uri -> buffer version whose text matches the disk
-        self.awaited: dict[str, Any] = {}  # uri -> version our applied edit will replace
+        # uri -> (version our applied edit will replace, the text it puts in the buffer)
+        self.awaited: dict[str, tuple[Any, str]] = {}
 
     def _lock(self, path: Path) -> asyncio.Lock:
         return self.locks.setdefault(str(path), asyncio.Lock())
@@ -95,9 +96,10 @@ class EditorWorkspace(DiskWorkspace):
 
     async def _settle(self, doc) -> Any:
         """Wait (boundedly) until the editor reported the text of our last applied edit."""
-        pending = self.awaited.get(doc.uri, _UNSET)
-        if pending is _UNSET:
+        awaited = self.awaited.get(doc.uri)
+        if awaited is None:
             return doc
+        pending, applied = awaited
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SETTLE_TIMEOUT
         while loop.time() < deadline:
@@ -106,7 +108,13 @@ class EditorWorkspace(DiskWorkspace):
                 break
             await asyncio.sleep(0.02)
         self.awaited.pop(doc.uri, None)
-        return self.ls.workspace.text_documents.get(doc.uri)
+        current = self.ls.workspace.text_documents.get(doc.uri)
+        if current is not None and current.version != pending and current.source == applied \
+                and self.synced.get(doc.uri, _UNSET) == pending:
+            # The buffer now holds exactly what we also wrote to disk: it is our text, not the
+            # user's unsaved work (a later revert must not warn about "unsaved changes").
+            self.synced[doc.uri] = current.version
+        return current
 
     async def _view(self, path: Path) -> tuple[Any, str | None, bool]:
         """(open document or None, the text the user sees or None, whether it is the buffer's)."""
@@ -175,7 +183,7 @@ class EditorWorkspace(DiskWorkspace):
             await self._apply(doc, path, text)
             current = self.ls.workspace.text_documents.get(doc.uri)
             if current is not None and current.version == sent:
-                self.awaited[doc.uri] = sent
+                self.awaited[doc.uri] = (sent, text)
         await super().write_text(path, text)
         current = self.ls.workspace.text_documents.get(doc.uri)
         # The buffer matches the disk once the edit's didChange arrives (or now, without
@@ -207,8 +215,9 @@ class EditorWorkspace(DiskWorkspace):
                            f"opencode restored {self.relative(path)} on disk, but the editor kept its old text.")
             current = self.ls.workspace.text_documents.get(doc.uri)
             if current is not None and current.version == sent:
-                self.awaited[doc.uri] = sent
-        self.synced[doc.uri] = sent
+                self.awaited[doc.uri] = (sent, disk)
+        current = self.ls.workspace.text_documents.get(doc.uri)
+        self.synced[doc.uri] = current.version if current is not None and current.source == disk else sent
         if unsaved:
             self._tell_unsaved(path)
 

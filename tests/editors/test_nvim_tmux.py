@@ -180,3 +180,27 @@ def test_resume_after_restart(nvims, workspace, fake, tmp_path):
     screen = second.wait_screen("The greeting says hi.", "the continued session")
     chat = chat_column(screen)
     assert "what does the greeting say" in chat and re.match(r"# Greeting work", chat[0] or chat[1])
+
+
+def test_agent_edit_and_undo_leave_the_open_buffer_saved(nvims, workspace, fake):
+    """The agent's edit and its undo change the open buffer and the disk alike: the buffer is not
+    left marked modified, and :w writes without Neovim's "changed since reading it" question."""
+    (workspace / "opencode.json").write_text(json.dumps({"permission": {"edit": "allow"}}))
+    hello = workspace / "hello.py"
+    fake.set_script([[edit_call(hello, "call_1")], [{"text": "Changed the greeting."}]])
+    nvim = nvims("hello.py")
+    nvim.command("OpenCode ask change the greeting to bye")
+    nvim.wait_screen("Changed the greeting.", "the answer after the edit")
+    assert hello.read_text() == 'print("bye")\n'
+    nvim.keys("C-w", "h")  # to the file's window
+    screen = nvim.wait_screen(lambda s: 'print("bye")' in s and "hello.py [+]" not in s,
+                              "the edited buffer shown saved")
+    nvim.command("OpenCode undo")
+    screen = nvim.wait_screen(lambda s: 'print("hi")' in s and "undid the last turn" in s,
+                              "the undone edit in the buffer")
+    assert hello.read_text() == 'print("hi")\n'
+    assert "hello.py [+]" not in nvim.wait_screen(lambda s: "hello.py [+]" not in s, "the buffer saved after undo")
+    nvim.command("w")
+    screen = nvim.wait_screen("written", "the write")
+    assert "changed since reading" not in screen, screen
+    assert hello.read_text() == 'print("hi")\n'

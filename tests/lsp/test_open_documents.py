@@ -221,3 +221,6 @@ async def test_undo_undo_redo_redo_over_lsp_with_calc_open(client, fake, workspa
     assert state() == (FIXED, FIXED, False)
     await call(client, "opencode/session/unrevert", {"sessionID": sid})
     assert state() == (FIXED, FIXED, True) and changes.read_text() == "add fixed\n"
+    # The buffer only ever held opencode's own text (no user typing): no walk step may warn
+    # about "unsaved changes".
+    assert not [m.message for m in client.messages if m.type == types.MessageType.Warning]

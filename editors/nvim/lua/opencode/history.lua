@@ -49,6 +49,8 @@ local function revert_call(method, params, after)
       vim.notify('opencode: ' .. text, vim.log.levels.ERROR)
       return
     end
+    -- The revert rewrote files on disk and in open buffers: mark those buffers saved, as after a run.
+    require('opencode.run').sync_buffers()
     session_changed(info, after)
   end)
 end
