@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -192,18 +191,16 @@ class Window:
 
     def context_menu(self, row, item: str) -> None:
         row.click(button="right")
-        entry = self.page.locator(".monaco-menu .action-item", has_text=item).first
-        entry.wait_for(timeout=20000)
-        entry.click()
+        self.choose(".monaco-menu .action-item", item)
 
-
-def retry_click(locator, attempts: int = 3) -> None:
-    """A click that may land while the element is being redrawn."""
-    for attempt in range(attempts):
-        try:
-            locator.click(timeout=10000)
-            return
-        except Exception:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.5)
+    def choose(self, items: str, label: str) -> None:
+        """Pick `label` in an open menu or quick-fix list with the keyboard (the workbench lays a
+        pointer block over the page while a menu is open, so mouse clicks do not reach it)."""
+        entry = self.page.locator(items, has_text=label).first
+        entry.wait_for(timeout=30000)
+        for _ in range(20):
+            if "focused" in (entry.get_attribute("class") or ""):
+                self.page.keyboard.press("Enter")
+                return
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"could not move to {label!r} in the menu")

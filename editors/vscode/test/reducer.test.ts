@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ServerEvent, TextPart, ToolPart } from "../src/shared/protocol";
+import type { ServerEvent, Session, TextPart, ToolPart } from "../src/shared/protocol";
 import {
   emptyState,
   isRunning,
@@ -13,6 +13,7 @@ import {
   reduceAll,
   sessionUsage,
   type ViewState,
+  visibleTodos,
 } from "../src/shared/reducer";
 import { fixtureEvents, fixtureSessionID, readMessages } from "./support/fixtures";
 
@@ -179,5 +180,29 @@ describe("delta-only streaming (protocol v2)", () => {
     assert.equal((first as { text: string }).text, "Hel");
     const second = mergePart(first, { ...base, text: "not the full text" }, "lo");
     assert.equal((second as { text: string }).text, "Hello");
+  });
+});
+
+describe("todos after an undo", () => {
+  const reverted = (messageID: string): ViewState => ({
+    ...final,
+    session: { ...(final.session ?? ({ id: sessionID } as Session)), revert: { messageID } },
+  });
+  const writer = final.messages.find((m) => m.parts.some((p) => p.type === "tool" && p.tool === "todowrite"))!;
+
+  it("shows the server's list when nothing is reverted", () => {
+    assert.ok(final.todos.length > 0);
+    assert.deepEqual(visibleTodos(final), final.todos);
+  });
+
+  it("hides a list written by reverted messages", () => {
+    assert.deepEqual(visibleTodos(reverted(final.messages[0].id)), []);
+    assert.deepEqual(visibleTodos(reverted(writer.id)), []);
+  });
+
+  it("keeps the list of the last visible todowrite call", () => {
+    const after = final.messages[final.messages.indexOf(writer) + 1];
+    const state = after ? reverted(after.id) : reverted("msg_zzzzzzzzzzzzzzzzzzzzzzzzzz");
+    assert.deepEqual(visibleTodos(state).map((t) => t.content), final.todos.map((t) => t.content));
   });
 });

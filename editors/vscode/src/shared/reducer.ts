@@ -232,6 +232,27 @@ export function visibleMessages(state: ViewState): MessageView[] {
   return revert ? state.messages.filter((m) => m.id < revert) : state.messages;
 }
 
+/**
+ * The task list as of what the transcript shows. The server keeps the last list the agent wrote,
+ * also when an undo hides the messages that wrote it; with a revert point the list is the one the
+ * last visible `todowrite` call left (none when no visible call wrote one). Redo shows the kept
+ * list again.
+ */
+export function visibleTodos(state: ViewState): Todo[] {
+  if (!state.session?.revert?.messageID) return state.todos;
+  const messages = visibleMessages(state);
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const parts = messages[i].parts;
+    for (let j = parts.length - 1; j >= 0; j--) {
+      const part = parts[j];
+      if (part.type !== "tool" || part.tool !== "todowrite" || part.state.status !== "completed") continue;
+      const todos = part.state.metadata?.todos ?? part.state.input.todos;
+      if (Array.isArray(todos)) return todos as Todo[];
+    }
+  }
+  return [];
+}
+
 export function toMessages(state: ViewState): MessageWithParts[] {
   return state.messages.filter((m) => m.info).map((m) => ({ info: m.info as MessageInfo, parts: m.parts }));
 }

@@ -2,7 +2,7 @@
 // its part object changed: a streamed delta redraws one part, not the transcript.
 
 import type { MessageError, Part, PermissionReply, PermissionRequest } from "../shared/protocol";
-import { isRunning, type MessageView, messageUsage, revertedCount, sessionUsage, type ViewState, visibleMessages } from "../shared/reducer";
+import { isRunning, type MessageView, messageUsage, revertedCount, sessionUsage, type ViewState, visibleMessages, visibleTodos } from "../shared/reducer";
 import { formatCost, formatTokens, h } from "./dom";
 import { diffView, type PartActions, partView, toolCard } from "./parts";
 
@@ -185,8 +185,9 @@ export function replaceChildren(parent: HTMLElement, children: HTMLElement[]): v
 }
 
 export function renderTodos(state: ViewState, section: HTMLElement): void {
-  section.hidden = state.todos.length === 0;
-  const items = state.todos.map((todo) => {
+  const todos = visibleTodos(state);
+  section.hidden = todos.length === 0;
+  const items = todos.map((todo) => {
     const done = todo.status === "completed";
     const box = h("input", { type: "checkbox", disabled: true, checked: done });
     return h("li", { class: `todo todo-${todo.status}` }, box, h("span", {}, todo.content));

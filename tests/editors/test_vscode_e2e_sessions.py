@@ -1,0 +1,79 @@
+"""The Sessions view in a real VS Code (code-server 4.100.3), walked like a person: open a session
+from the tree, rename it, fork it, archive it and find it again under "Archived", unarchive it,
+delete it. The window and the model are shared with the other e2e modules (conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.code_server import wait_until
+
+pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("vscode_test")]
+
+
+def new_session_with(vscode, model, prompt: str, answer: str) -> None:
+    """A new chat (the chat's "+"), one exchange in it."""
+    vscode.command("opencode: New Session")
+    wait_until(lambda: vscode.chat.locator(".message").count() == 0, 30, "an empty chat")
+    model.set_script([[answer]])
+    vscode.send(prompt)
+    vscode.chat.locator(".text-part", has_text=answer).wait_for(timeout=90000)
+    vscode.idle()
+
+
+def rename_current(vscode, row, title: str) -> None:
+    row.hover()
+    row.locator('.action-label[aria-label="Rename Session"]').click()
+    vscode.quick_input(title)
+    wait_until(lambda: vscode.session_row(title).count() == 1, 30, f"{title!r} in the Sessions tree")
+
+
+def test_sessions_tree_open_rename_fork_archive_delete(vscode, model):
+    chat = vscode.chat
+    new_session_with(vscode, model, "first topic please", "answer about the first topic")
+    wait_until(lambda: chat.locator("#session-title").inner_text() == "Greeting helper", 60, "the generated title")
+    # Rename from the tree (the row's inline pencil): tree and chat header follow.
+    row = vscode.session_row("Greeting helper").first
+    rename_current(vscode, row, "Topic one")
+    wait_until(lambda: chat.locator("#session-title").inner_text() == "Topic one", 30, "the chat header to follow")
+
+    new_session_with(vscode, model, "second topic please", "answer about the second topic")
+    rename_current(vscode, vscode.session_row("Greeting helper").first, "Topic two")
+    assert chat.locator(".message-user", has_text="first topic").count() == 0
+
+    # Open: clicking a row shows that session's transcript.
+    vscode.session_row("Topic one").first.click()
+    chat.locator(".message-user", has_text="first topic please").wait_for(timeout=30000)
+    assert chat.locator(".message-user", has_text="second topic").count() == 0
+    wait_until(lambda: chat.locator("#session-title").inner_text() == "Topic one", 30, "Topic one in the chat")
+
+    # Fork: a copy with the same transcript opens in the chat and is listed.
+    vscode.context_menu(vscode.session_row("Topic one").first, "Fork Session")
+    wait_until(lambda: chat.locator("#session-title").inner_text() == "Topic one (fork #1)", 30, "the fork in the chat")
+    assert chat.locator(".message-user", has_text="first topic please").count() == 1
+    wait_until(lambda: vscode.session_row("Topic one (fork #1)").count() == 1, 30, "the fork in the tree")
+    vscode.shot("06-sessions-tree")
+
+    # Archive: gone from the list, reachable under "Archived"; unarchive brings it back.
+    vscode.context_menu(vscode.session_row("Topic two").first, "Archive Session")
+    wait_until(lambda: vscode.session_row("Topic two").count() == 0, 30, "Topic two to leave the list")
+    archived = vscode.session_row("Archived").first
+    archived.wait_for(timeout=30000)
+    archived.click()  # expand the group
+    vscode.session_row("Topic two").first.wait_for(timeout=30000)
+    vscode.shot("07-sessions-archived")
+    vscode.session_row("Topic two").first.click()  # an archived session still opens
+    chat.locator(".message-user", has_text="second topic please").wait_for(timeout=30000)
+    vscode.context_menu(vscode.session_row("Topic two").first, "Unarchive Session")
+    wait_until(lambda: vscode.session_row("Archived").count() == 0, 30, "the Archived group to go (nothing archived)")
+    vscode.session_row("Topic two").first.wait_for(timeout=30000)
+
+    # Delete the session the chat shows: asked first, then gone from the tree and the chat.
+    vscode.context_menu(vscode.session_row("Topic two").first, "Delete Session")
+    dialog = vscode.page.locator(".monaco-dialog-box")
+    dialog.wait_for(timeout=20000)
+    assert "Topic two" in dialog.inner_text()
+    dialog.locator(".monaco-button", has_text="Delete").click()
+    wait_until(lambda: vscode.session_row("Topic two").count() == 0, 30, "Topic two to be deleted")
+    wait_until(lambda: chat.locator(".message").count() == 0, 30, "the chat to empty")
+    assert vscode.session_row("Topic one").count() == 1 and vscode.session_row("Topic one (fork #1)").count() == 1
