@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from .errors import APIError, MessageError
+from .file_patch import legacy_to_patch
 
 
 class Model(BaseModel):
@@ -73,12 +74,19 @@ class PermissionRule(Model):
 
 
 class FileDiff(Model):
+    """One file a turn changed, as OpenCode 1.18.33 stores it: a whole-file unified ``patch``.
+    An entry in the older ``before``/``after`` form is turned into a patch when it is read."""
+
     file: str
-    before: str = ""
-    after: str = ""
+    patch: str = ""
     additions: int = 0
     deletions: int = 0
     status: Literal["added", "deleted", "modified"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        return legacy_to_patch(data)
 
 
 class SessionSummary(Model):

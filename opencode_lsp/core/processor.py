@@ -74,10 +74,16 @@ class StepProcessor:
         message: AssistantMessage,
         model: LanguageModel,
         execute_tool: ToolExecutor,
+        snapshot: str | None = None,
+        track: Callable[[], Awaitable[str | None]] | None = None,
     ):
         self.sessions = sessions
         self.message = message
         self.model = model
+        # The workspace snapshot the step starts from (on step-start) and how to take the one it
+        # ends with (on step-finish), as OpenCode 1.18.33 records them.
+        self.snapshot = snapshot
+        self.track = track
         self.execute_tool = execute_tool
         self.text: TextPart | None = None
         self.reasoning: ReasoningPart | None = None
@@ -103,7 +109,7 @@ class StepProcessor:
             async for event in self.model.stream(request):
                 if not started:
                     started = True
-                    self.sessions.update_part(StepStartPart(**self._part_ids()))
+                    self.sessions.update_part(StepStartPart(**self._part_ids(), snapshot=self.snapshot))
                 if isinstance(event, TextDelta):
                     self._on_text(event.text)
                 elif isinstance(event, ReasoningDelta):
@@ -121,7 +127,7 @@ class StepProcessor:
                     if self.tasks:
                         await asyncio.gather(*self.tasks)
                     if self.result.halted is None:
-                        self._on_finish(event)
+                        self._on_finish(event, await self.track() if self.track is not None else None)
         finally:
             # Parts left open by an error or cancel are still written with what they have.
             self._close_text()
@@ -223,12 +229,11 @@ class StepProcessor:
 
     # --- finish ---------------------------------------------------------------------------
 
-    def _on_finish(self, event: Finish) -> None:
+    def _on_finish(self, event: Finish, snapshot: str | None = None) -> None:
         tokens, cost = compute_usage(self.model.info.cost, event.usage)
         self.result.finish = event.reason
-        self.sessions.update_part(
-            StepFinishPart(**self._part_ids(), reason=event.reason, cost=cost or 0, tokens=tokens)
-        )
+        self.sessions.update_part(StepFinishPart(**self._part_ids(), reason=event.reason, snapshot=snapshot,
+                                                 cost=cost or 0, tokens=tokens))
         msg = self.message
         msg.finish = event.reason
         msg.cost += cost or 0

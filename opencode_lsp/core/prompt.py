@@ -15,7 +15,7 @@ from typing import Any
 
 from . import events
 from .errors import BusyError, InvalidInputError, NotFoundError
-from .message import MessageWithParts, ModelRef, UserMessage
+from .message import MessageWithParts, ModelRef, SessionModel, UserMessage
 from .run_state import Run
 from .session import SessionManager, is_default_title
 from .step import StepRunner
@@ -115,7 +115,9 @@ class SessionRunner:
         self.sessions.update_message(user)
         for part in parts:
             self.sessions.update_part(part)
-        self.sessions.touch(session_id)
+        # The session records the agent and model it was last prompted with (OpenCode 1.18.33).
+        self.sessions.update(session_id, agent=agent, model=SessionModel(
+            id=model.modelID, providerID=model.providerID, variant=user.variant or "default"))
         if request.no_reply:
             return user, parts, None
         self._maybe_title(session_id, user, parts)

@@ -8,6 +8,7 @@ they are recomputed when a step-finish part is written or removed, so they go do
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
@@ -57,6 +58,21 @@ def validation_message(exc: ValidationError, prefix: str = "") -> tuple[str, str
     return field, f"{field or 'params'}: {first.get('msg', 'invalid')}"
 
 
+NO_QUESTION_RULES = [{"permission": name, "pattern": "*", "action": "deny"}
+                     for name in ("question", "plan_enter", "plan_exit")]
+
+
+def project_path(directory: str) -> str:
+    """``directory`` relative to its git worktree ("" at the top), or to ``/`` outside any
+    repository: the session's ``path`` as OpenCode 1.18.33 stores it."""
+    here = Path(directory)
+    for top in (here, *here.parents):
+        if (top / ".git").exists():
+            rel = here.relative_to(top).as_posix()
+            return "" if rel == "." else rel
+    return here.as_posix().lstrip("/")
+
+
 class SessionManager:
     def __init__(self, store: Store, bus: Bus, directory: str, project_id: str = "global"):
         self.store = store
@@ -81,12 +97,19 @@ class SessionManager:
     ) -> Session:
         if parent_id is not None:
             self.get(parent_id)
+        elif permission is None:
+            # Our clients cannot answer OpenCode's question/plan tools; a top-level session says so
+            # in its rules as OpenCode 1.18.33's own non-interactive client does, so OpenCode does
+            # not offer them to a session exported from here.
+            permission = NO_QUESTION_RULES
         created = now_ms()
+        directory = directory or self.directory
         info = Session(
             id=new_id("ses"),
             slug=new_slug(),
             projectID=self.project_id,
-            directory=directory or self.directory,
+            directory=directory,
+            path=project_path(directory),
             parentID=parent_id,
             title=title or default_title(parent_id is not None, created),
             version=OPENCODE_VERSION,

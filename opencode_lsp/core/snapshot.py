@@ -17,6 +17,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .file_patch import file_patch
+
 log = logging.getLogger(__name__)
 
 
@@ -34,7 +36,8 @@ class FileChange:
     status: str  # added | deleted | modified
 
     def dump(self) -> dict[str, object]:
-        return {"file": self.file, "before": self.before, "after": self.after,
+        """OpenCode 1.18.33's ``summary.diffs`` entry: the change as a whole-file patch."""
+        return {"file": self.file, "patch": file_patch(self.file, self.before, self.after),
                 "additions": self.additions, "deletions": self.deletions, "status": self.status}
 
 

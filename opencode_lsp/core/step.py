@@ -170,7 +170,7 @@ class StepRunner:
         )
         before = await self.app.summaries.before_step()  # snapshot, for the step's patch part
         try:
-            result = await self._process_with_retries(message, model, request, toolbox)
+            result = await self._process_with_retries(message, model, request, toolbox, before)
         finally:
             await asyncio.shield(self.app.summaries.after_step(message, before))
         if result is None:
@@ -225,10 +225,11 @@ class StepRunner:
 
     # --- one completion with retries --------------------------------------------------------
 
-    async def _process_with_retries(self, message, model, request, toolbox):
+    async def _process_with_retries(self, message, model, request, toolbox, before=None):
         attempt = 0
         while True:
-            processor = StepProcessor(self.sessions, message, model, toolbox.execute)
+            processor = StepProcessor(self.sessions, message, model, toolbox.execute,
+                                      snapshot=before, track=self.app.summaries.before_step)
             self.processor = processor
             toolbox.processor = processor
             try:

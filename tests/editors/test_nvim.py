@@ -85,6 +85,10 @@ def test_plugin_offline_commands_config_and_rendering(workspace, tmp_path):
     assert seen["complete_s"] == ["send", "sessions", "stop"]
     assert seen["complete_agent"] == ["plan"]
     assert "unknown subcommand" in seen["unknown_message"]
+    # :OpenCode diff shows a turn's summary.diffs, patch form (OpenCode 1.18.33) and before/after form alike.
+    assert seen["turn_diff_ses_p"] == ["diff --git a/a.py b/a.py", "--- a/a.py", "+++ b/a.py",
+                                       "@@ -1,2 +1,2 @@", " x", "-old", "+new"]
+    assert seen["turn_diff_ses_l"][:3] == seen["turn_diff_ses_p"][:3] and "+new" in seen["turn_diff_ses_l"]
     # setup() merges over the defaults, and says what it sends the server.
     assert seen["init_options"] == {"permissionUI": True, "events": True, "model": "fake/m",
                                     "providers": {"fake": {"apiBase": "http://127.0.0.1:9/v1"}}}

@@ -93,6 +93,19 @@ async def test_import_export_reference_roundtrip(client):
     assert len(before) == 2
 
 
+async def test_import_turns_old_before_after_diffs_into_patches(client):
+    """Sessions exported before summary.diffs took OpenCode 1.18.33's patch form still import;
+    their entries come back as patches."""
+    data = json.loads(REFERENCE.read_text())
+    old = {"file": "hello.py", "before": "a\n", "after": "b\n", "additions": 1, "deletions": 1, "status": "modified"}
+    data["messages"][0]["info"]["summary"] = {"diffs": [old]}
+    imported = await call(client, "opencode/session/import", {"data": data})
+    exported = await call(client, "opencode/session/export", {"sessionID": imported["id"]})
+    [diff] = exported["messages"][0]["info"]["summary"]["diffs"]
+    assert diff == {"file": "hello.py", "additions": 1, "deletions": 1, "status": "modified",
+                    "patch": "Index: hello.py\n" + "=" * 67 + "\n--- hello.py\t\n+++ hello.py\t\n@@ -1,1 +1,1 @@\n-a\n+b\n"}
+
+
 async def test_fork_copies_messages_before_the_given_one(client):
     data = json.loads(REFERENCE.read_text())
     source = await call(client, "opencode/session/import", {"data": data})

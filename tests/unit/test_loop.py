@@ -216,3 +216,15 @@ async def test_rejected_doom_loop_ends_the_message_with_an_error_and_no_step_fin
     assert answer["info"]["time"].get("completed")
     assert [p["type"] for p in answer["parts"]] == ["step-start", "tool", "tool", "tool"]
     assert [p["state"]["status"] for p in answer["parts"][1:]] == ["completed", "completed", "error"]
+
+
+async def test_session_records_the_agent_and_model_of_each_prompt(root):
+    """OpenCode 1.18.33 stores on the session the agent and model it was last prompted with."""
+    app = make_app(root, [])
+    session = app.sessions.create()
+    assert session.agent is None and session.model is None
+    await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "hi"}]))
+    info = app.sessions.get(session.id)
+    assert info.agent == "build" and info.model.dump() == {"id": "m", "providerID": "fake", "variant": "default"}
+    await app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "plan it"}], agent="plan"))
+    assert app.sessions.get(session.id).agent == "plan"

@@ -49,8 +49,23 @@ async def test_steps_record_patches_and_turn_diffs(tmp_path):
         ["new.txt"], ["hello.py"], ["gone.txt", "made.txt"]]
     diffs = {d["file"]: d for d in entries[0]["info"]["summary"]["diffs"]}
     assert set(diffs) == {"new.txt", "hello.py", "gone.txt", "made.txt"}
-    assert diffs["hello.py"]["before"] == 'print("hi")\n' and diffs["hello.py"]["after"] == 'print("hello")\n'
+    # OpenCode 1.18.33's form: a whole-file unified patch, no before/after texts.
+    assert diffs["hello.py"]["patch"] == ('Index: hello.py\n' + '=' * 67 + '\n--- hello.py\t\n+++ hello.py\t\n'
+                                          '@@ -1,1 +1,1 @@\n-print("hi")\n+print("hello")\n')
+    assert "before" not in diffs["hello.py"] and "after" not in diffs["hello.py"]
     assert diffs["gone.txt"]["status"] == "deleted" and diffs["new.txt"]["status"] == "added"
+    # Step parts carry the snapshots (OpenCode 1.18.33): step-start the tree the step began from
+    # (the patch part's hash), step-finish the tree it ended with (the next step starts there).
+    steps = [[p for p in e["parts"] if p["type"] in ("step-start", "step-finish", "patch")]
+             for e in entries if e["info"]["role"] == "assistant"]
+    for i, (start, finish, *patch) in enumerate(steps):
+        assert start["snapshot"] and finish["snapshot"]
+        if patch:
+            assert patch[0]["hash"] == start["snapshot"] and finish["snapshot"] != start["snapshot"]
+        else:
+            assert finish["snapshot"] == start["snapshot"]
+        if i:
+            assert start["snapshot"] == steps[i - 1][1]["snapshot"]
     summary = app.sessions.get(sid).summary
     assert summary.files == 4 and summary.additions == 3 and summary.deletions == 2
     assert any(e.type == "session.diff" and e.properties["sessionID"] == sid for e in events)

@@ -55,3 +55,25 @@ def test_delete_cascades_to_children_and_todos():
     sessions.delete(parent)
     assert not sessions.exists(parent) and not sessions.exists(child)
     assert sessions.store.get_todos(child) == []
+
+
+def test_new_sessions_carry_opencodes_path_and_question_rules(tmp_path):
+    """As OpenCode 1.18.33 stores them: ``path`` relative to the git worktree (to ``/`` outside
+    one); a top-level session denies question/plan_enter/plan_exit (our clients cannot answer
+    them, and OpenCode would offer them to the session once exported); a child or a session given
+    its own rules gets no such rules."""
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "sub" / "deep").mkdir(parents=True)
+    sessions = SessionManager(MemoryStore(), Bus(), str(tmp_path / "repo"))
+    top = sessions.create()
+    assert top.path == ""
+    assert [r.dump() for r in top.permission] == [{"permission": p, "pattern": "*", "action": "deny"}
+                                                  for p in ("question", "plan_enter", "plan_exit")]
+    assert sessions.create(directory=str(tmp_path / "repo" / "sub" / "deep")).path == "sub/deep"
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert sessions.create(directory=str(outside)).path == outside.as_posix().lstrip("/")
+    child = sessions.create(parent_id=top.id)
+    assert child.permission is None
+    own = sessions.create(permission=[{"permission": "bash", "pattern": "*", "action": "ask"}])
+    assert [r.permission for r in own.permission] == ["bash"]

@@ -193,6 +193,17 @@ chat.render_now()
 out.echo = chat.transcript_lines()
 require('opencode.outbox').clear()
 
+-- :OpenCode diff reads summary.diffs in OpenCode 1.18.33's patch form and in the older before/after form.
+local review = require('opencode.review')
+local patch = 'Index: a.py\n' .. string.rep('=', 67) .. '\n--- a.py\t\n+++ a.py\t\n@@ -1,2 +1,2 @@\n x\n-old\n+new\n'
+for _, case in ipairs({ { 'ses_p', { file = 'a.py', patch = patch } },
+  { 'ses_l', { file = 'a.py', before = 'x\nold\n', after = 'x\nnew\n' } } }) do
+  events.dispatch({ type = 'message.updated', properties = { info = { id = 'msg_r', sessionID = case[1], role = 'user',
+    time = { created = 1 }, agent = 'build', model = { providerID = 'fake', modelID = 'm' },
+    summary = { diffs = { case[2] } } } } }, 'progress')
+  out['turn_diff_' .. case[1]] = review.turn_diff(case[1])
+end
+
 vim.cmd.edit('hello.py')
 out.selection_part = require('opencode').selection_part(vim.api.nvim_get_current_buf(), 1, 1)
 out.session_label = require('opencode.sessions').format({ id = 'ses_x', title = 'Fix the bug', cost = 0.042,

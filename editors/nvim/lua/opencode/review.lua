@@ -6,8 +6,20 @@ local transcript = require('opencode.transcript')
 
 local M = {}
 
--- The diff of one file from a `summary.diffs` entry ({file, before, after}).
+-- The diff of one file from a `summary.diffs` entry: {file, patch} (OpenCode 1.18.33's whole-file
+-- unified patch) or, in sessions stored before that form, {file, before, after}.
 local function file_diff(d)
+  local header = { ('diff --git a/%s b/%s'):format(d.file, d.file), '--- a/' .. d.file, '+++ b/' .. d.file }
+  if type(d.patch) == 'string' then
+    local hunks, seen = {}, false
+    for _, line in ipairs(vim.split(d.patch:gsub('\n$', ''), '\n', { plain = true })) do
+      seen = seen or line:sub(1, 2) == '@@'
+      if seen then
+        hunks[#hunks + 1] = line
+      end
+    end
+    return #hunks > 0 and vim.list_extend(header, hunks) or {}
+  end
   local before, after = d.before or '', d.after or ''
   if before ~= '' and not before:match('\n$') then
     before = before .. '\n'
@@ -19,13 +31,12 @@ local function file_diff(d)
   if type(body) ~= 'string' or body == '' then
     return {}
   end
-  local lines = { ('diff --git a/%s b/%s'):format(d.file, d.file), '--- a/' .. d.file, '+++ b/' .. d.file }
-  vim.list_extend(lines, vim.split(body:gsub('\n$', ''), '\n', { plain = true }))
-  return lines
+  vim.list_extend(header, vim.split(body:gsub('\n$', ''), '\n', { plain = true }))
+  return header
 end
 
---- Diff lines for the last turn of a session: the turn's summary diffs (whole files before and
---- after), else the diffs of its edit tool calls.
+--- Diff lines for the last turn of a session: the turn's summary diffs, else the diffs of its edit
+--- tool calls.
 function M.turn_diff(session_id)
   local messages = transcript.messages(session_id)
   local start = nil
