@@ -76,8 +76,8 @@ class Window:
     # --- the workbench ----------------------------------------------------------------------
 
     def command(self, title: str) -> None:
-        """Run a command from the palette (F1), by its title as the palette lists it."""
-        self.page.keyboard.press("Escape")
+        """Run a command from the palette (F1), by its title as the palette lists it. (No Escape
+        first: it would also hide the notification toasts that tests look at.)"""
         self.page.keyboard.press("F1")
         box = self.page.locator(".quick-input-widget input")
         box.wait_for(state="visible", timeout=20000)
@@ -97,12 +97,20 @@ class Window:
         """The text of the toasts on screen (and in the notification center when it is open)."""
         return self.page.locator(".notification-list-item-message").all_inner_texts()
 
+    def notification_center(self) -> list[str]:
+        """Every notification the window keeps, toasts hidden with Escape included."""
+        self.command("Notifications: Show Notifications")
+        center = self.page.locator(".notifications-center")
+        center.wait_for(state="visible", timeout=20000)
+        texts = center.locator(".notification-list-item-message").all_inner_texts()
+        self.command("Notifications: Hide Notifications")
+        return texts
+
     def clear_notifications(self) -> None:
         self.command("Notifications: Clear All Notifications")
         wait_until(lambda: not self.notifications(), 20, "the notifications to clear")
 
     def open_file(self, name: str) -> None:
-        self.page.keyboard.press("Escape")
         self.page.keyboard.press("Control+P")
         box = self.page.locator(".quick-input-widget input")
         box.wait_for(state="visible", timeout=20000)

@@ -256,6 +256,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           return;
         case "insert":
           return await insertAtCursor(message.text);
+        case "serverAction":
+          if (message.action === "install") return this.server.showInstallGuide();
+          await vscode.commands.executeCommand(message.action === "log" ? "opencode.showLog" : "opencode.restartServer");
+          return;
       }
     } catch (error) {
       this.notify("error", describe(error));

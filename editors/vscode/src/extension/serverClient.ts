@@ -103,7 +103,8 @@ export class ServerClient implements vscode.Disposable {
   private lifecycle: Promise<void> = Promise.resolve();
   private restartQueued = false;
   private currentState: ServerState = "stopped";
-  private lastFailure: string | undefined;
+  /** The notification of the current start failure; it closes when the server runs again. */
+  private failure: { message: string; close: () => void } | undefined;
   private disposed = false;
 
   constructor(
@@ -258,24 +259,42 @@ export class ServerClient implements vscode.Disposable {
     client.onNotification(Methods.eventNotification, (event: ServerEvent) => {
       for (const listener of this.eventListeners) listener(event);
     });
-    this.lastFailure = undefined;
+    this.closeFailure();
     this.setState("running");
   }
 
-  /** One notification per distinct failure: retrying with the same problem does not stack toasts. */
+  /**
+   * One notification per distinct failure, and it goes away by itself once the server runs again
+   * (an error toast stays until dismissed, stale after the setting is fixed, so this is a progress
+   * notification that ends on recovery). What to do about it is in the chat panel's notice:
+   * How to install, Show log, Restart.
+   */
   private failed(message: string): void {
     this.client = undefined;
     this.output.error(message);
     this.setState("stopped", message);
-    if (this.lastFailure === message) return;
-    this.lastFailure = message;
-    void this.reportMissing(message);
+    if (this.failure?.message === message) return;
+    this.closeFailure();
+    let close!: () => void;
+    const closed = new Promise<void>((resolve) => (close = resolve));
+    this.failure = { message, close };
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${message} - fix the setting or see the opencode chat`, cancellable: true },
+      (_progress, token) => {
+        token.onCancellationRequested(close);
+        return closed;
+      },
+    );
   }
 
-  private async reportMissing(message: string): Promise<void> {
-    const choice = await vscode.window.showErrorMessage(message, "How to install", "Show log");
-    if (choice === "How to install") void vscode.commands.executeCommand("markdown.showPreview", this.installGuide);
-    if (choice === "Show log") this.output.show();
+  private closeFailure(): void {
+    this.failure?.close();
+    this.failure = undefined;
+  }
+
+  /** The extension's readme section on installing the server. */
+  showInstallGuide(): void {
+    void vscode.commands.executeCommand("markdown.showPreview", this.installGuide);
   }
 
   private async disposeClient(client: LanguageClient, child: ChildProcess | undefined): Promise<void> {
@@ -345,6 +364,7 @@ export class ServerClient implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.closeFailure();
     void this.stop();
   }
 }

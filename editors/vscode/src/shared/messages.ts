@@ -69,4 +69,6 @@ export type PanelToHost =
   | { type: "openFile"; path: string; startLine?: number; endLine?: number }
   | { type: "unqueue"; index: number }
   | { type: "copy"; text: string }
-  | { type: "insert"; text: string };
+  | { type: "insert"; text: string }
+  /** The buttons of the "server stopped" notice. */
+  | { type: "serverAction"; action: "install" | "log" | "restart" };

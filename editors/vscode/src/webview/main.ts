@@ -100,9 +100,20 @@ function showCatalog(agents: AgentInfo[], models: ModelInfo[], agent?: string, m
   fillPicker(modelPicker, model ? `${model} (default)` : "default model", names, persisted.model);
 }
 
+/** What to do when the server is down: read how to install it, read its log, start it again. */
+function serverActions(): HTMLElement[] {
+  if (serverState !== "stopped" || notice?.level !== "error") return [];
+  const button = (label: string, action: "install" | "log" | "restart") => {
+    const el = h("button", { type: "button", class: `server-action server-${action}` }, label);
+    el.addEventListener("click", () => post({ type: "serverAction", action }));
+    return el;
+  };
+  return [h("span", { class: "server-actions" }, button("How to install", "install"), button("Show log", "log"), button("Restart", "restart"))];
+}
+
 function renderBanner(): void {
   const items: HTMLElement[] = [];
-  if (notice) items.push(h("div", { class: `notice notice-${notice.level}` }, notice.message));
+  if (notice) items.push(h("div", { class: `notice notice-${notice.level}` }, notice.message, ...serverActions()));
   if (state.error) {
     const retry = h("button", { type: "button", class: "retry" }, "Retry");
     retry.addEventListener("click", () => post({ type: "retry" }));
