@@ -10,12 +10,18 @@ import pytest
 
 from tests.support.code_server import CodeServer, build_vsix, code_server_entry, server_processes, wait_until
 from tests.support.fake_openai import FakeOpenAI, is_title_request
-from tests.support.vscode_ui import HELLO, browser_window, settings_for
+from tests.support.vscode_ui import HELLO, browser_window, chromium, settings_for
 
 
 @pytest.fixture(scope="session")
 def vsix(tmp_path_factory):
     return build_vsix(tmp_path_factory.mktemp("vsix"))
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +33,7 @@ def model():
 
 
 @pytest.fixture(scope="session")
-def vscode(model, vsix, tmp_path_factory):
+def vscode(model, vsix, chromium_browser, tmp_path_factory):
     root = tmp_path_factory.mktemp("vscode-e2e")
     workspace = root / "ws"
     workspace.mkdir()
@@ -38,7 +44,7 @@ def vscode(model, vsix, tmp_path_factory):
     server.install(vsix)
     server.start()
     try:
-        with browser_window(server) as window:
+        with browser_window(chromium_browser, server) as window:
             yield window
     finally:
         server.stop()

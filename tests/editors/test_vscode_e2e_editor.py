@@ -59,7 +59,7 @@ def test_fix_code_action_opens_the_chat_with_its_ask(vscode, model):
         ["Removed the extra comma."],
     ])
     hide_chat(vscode)
-    vscode.open_file("config.json")
+    vscode.open_from_explorer("config.json")
     page = vscode.page
     # VS Code's JSON support reports the stray comma; wait for its squiggle.
     page.locator(".monaco-editor .squiggly-error").first.wait_for(timeout=60000)

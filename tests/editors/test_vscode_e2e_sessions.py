@@ -1,6 +1,7 @@
-"""The Sessions view in a real VS Code (code-server 4.100.3), walked like a person: open a session
-from the tree, rename it, fork it, archive it and find it again under "Archived", unarchive it,
-delete it. The window and the model are shared with the other e2e modules (conftest.py)."""
+"""Sessions in a real VS Code (code-server 4.100.3), walked like a person: open a session from the
+tree, rename it, fork it, archive it and find it again under "Archived", unarchive it, delete it;
+undo and redo in the chat. The window and the model are shared with the other e2e modules
+(conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("vscode_test")]
 
 
 def new_session_with(vscode, model, prompt: str, answer: str) -> None:
-    """A new chat (the chat's "+"), one exchange in it."""
+    """A new chat (the chat's "+"), one exchange in it, and its generated title."""
     vscode.command("opencode: New Session")
     wait_until(lambda: vscode.chat.locator(".message").count() == 0, 30, "an empty chat")
     model.set_script([[answer]])
     vscode.send(prompt)
     vscode.chat.locator(".text-part", has_text=answer).wait_for(timeout=90000)
     vscode.idle()
+    wait_until(lambda: vscode.chat.locator("#session-title").inner_text() == "Greeting helper", 60, "the generated title")
 
 
-def rename_current(vscode, row, title: str) -> None:
+def rename_current(vscode, title: str) -> None:
+    """Rename the chat's session with its row's inline pencil (other sessions may share its title)."""
+    row = vscode.current_session_row("Greeting helper").first
+    row.wait_for(timeout=30000)
     row.hover()
     row.locator('.action-label[aria-label="Rename Session"]').click()
     vscode.quick_input(title)
@@ -31,14 +36,12 @@ def rename_current(vscode, row, title: str) -> None:
 def test_sessions_tree_open_rename_fork_archive_delete(vscode, model):
     chat = vscode.chat
     new_session_with(vscode, model, "first topic please", "answer about the first topic")
-    wait_until(lambda: chat.locator("#session-title").inner_text() == "Greeting helper", 60, "the generated title")
     # Rename from the tree (the row's inline pencil): tree and chat header follow.
-    row = vscode.session_row("Greeting helper").first
-    rename_current(vscode, row, "Topic one")
+    rename_current(vscode, "Topic one")
     wait_until(lambda: chat.locator("#session-title").inner_text() == "Topic one", 30, "the chat header to follow")
 
     new_session_with(vscode, model, "second topic please", "answer about the second topic")
-    rename_current(vscode, vscode.session_row("Greeting helper").first, "Topic two")
+    rename_current(vscode, "Topic two")
     assert chat.locator(".message-user", has_text="first topic").count() == 0
 
     # Open: clicking a row shows that session's transcript.
@@ -77,3 +80,25 @@ def test_sessions_tree_open_rename_fork_archive_delete(vscode, model):
     wait_until(lambda: vscode.session_row("Topic two").count() == 0, 30, "Topic two to be deleted")
     wait_until(lambda: chat.locator(".message").count() == 0, 30, "the chat to empty")
     assert vscode.session_row("Topic one").count() == 1 and vscode.session_row("Topic one (fork #1)").count() == 1
+
+
+def test_undo_hides_the_todos_it_wrote_and_redo_brings_them_back(vscode, model):
+    chat = vscode.chat
+    todo = {"content": "Rename greet to welcome", "status": "pending", "priority": "high"}
+    vscode.command("opencode: New Session")
+    wait_until(lambda: chat.locator(".message").count() == 0, 30, "an empty chat")
+    model.set_script([[{"tool_call": {"name": "todowrite", "arguments": {"todos": [todo]}, "id": "td1"}}], ["planned"]])
+    vscode.send("plan the rename")
+    chat.locator(".text-part", has_text="planned").wait_for(timeout=90000)
+    vscode.idle()
+    todos = chat.locator("#todos")
+    wait_until(lambda: todos.is_visible(), 30, "the todo list")
+    assert "Rename greet to welcome" in todos.inner_text()
+    vscode.send("/undo")
+    chat.locator(".revert-marker").wait_for(timeout=30000)
+    # The exchange that wrote the list is hidden, and so is its list.
+    wait_until(lambda: not todos.is_visible(), 30, "the reverted todo list to go")
+    assert chat.locator(".message-user", has_text="plan the rename").count() == 0
+    vscode.send("/redo")
+    chat.locator(".message-user", has_text="plan the rename").wait_for(timeout=30000)
+    wait_until(lambda: todos.is_visible(), 30, "the todo list back after redo")

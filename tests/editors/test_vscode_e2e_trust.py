@@ -16,7 +16,7 @@ pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")
-def untrusted(model, vsix, tmp_path_factory):
+def untrusted(model, vsix, chromium_browser, tmp_path_factory):
     root = tmp_path_factory.mktemp("vscode-trust")
     workspace = root / "ws"
     workspace.mkdir()
@@ -28,7 +28,7 @@ def untrusted(model, vsix, tmp_path_factory):
     server.install(vsix)
     server.start()
     try:
-        with browser_window(server) as window:
+        with browser_window(chromium_browser, server) as window:
             yield window
     finally:
         server.stop()

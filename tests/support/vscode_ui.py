@@ -45,19 +45,30 @@ def slow_text(text: str, pieces: int, delay: float = SLOW) -> list[dict]:
 
 
 @contextlib.contextmanager
-def browser_window(server: CodeServer) -> Iterator["Window"]:
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright; one per test run (Playwright's sync API allows one)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(server.url)
-            page.locator(".monaco-workbench").wait_for(timeout=120000)
-            yield Window(page, server)
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def browser_window(browser: Any, server: CodeServer) -> Iterator["Window"]:
+    """A code-server window in its own browser context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.locator(".monaco-workbench").wait_for(timeout=120000)
+        yield Window(page, server)
+    finally:
+        context.close()
 
 
 class Window:
@@ -119,6 +130,19 @@ class Window:
         self.page.keyboard.press("Enter")
         self.page.locator(f'.tabs-container .tab[aria-label^="{name}"]').wait_for(timeout=20000)
         self.page.locator(".monaco-editor .view-lines").first.wait_for(timeout=20000)
+
+    def open_from_explorer(self, name: str) -> None:
+        """Open a file by clicking it in the Explorer (quick open may not list a file made a moment ago)."""
+        item = self.page.locator('.activitybar .action-item:has(a[aria-label^="Explorer"])').first
+        if "checked" not in (item.get_attribute("class") or ""):
+            item.click()  # a second click on the shown Explorer would hide it
+        self.page.mouse.move(800, 600)  # away from the icon, whose tooltip would cover the first row
+        hover = self.page.locator(".hover-contents", has_text="Explorer")
+        wait_until(lambda: not hover.count() or not hover.first.is_visible(), 20, "the Explorer tooltip to go")
+        row = self.page.locator(".explorer-folders-view .monaco-list-row", has_text=name).first
+        row.wait_for(timeout=30000)
+        row.click()
+        self.page.locator(f'.tabs-container .tab[aria-label^="{name}"]').wait_for(timeout=20000)
 
     def activity_badge(self) -> str:
         """The number on the opencode icon of the activity bar ("" when none is shown)."""
@@ -193,6 +217,10 @@ class Window:
         """Rows of the Sessions tree labelled exactly `title`."""
         label = self.page.locator(".label-name", has_text=re.compile(f"^{re.escape(title)}$"))
         return self.page.get_by_role("treeitem").filter(has=label)
+
+    def current_session_row(self, title: str):
+        """The row of the session the chat shows (the tree marks it with its own icon)."""
+        return self.session_row(title).filter(has=self.page.locator(".codicon-comment-discussion"))
 
     def session_titles(self) -> list[str]:
         return [t.strip() for t in self.page.get_by_role("treeitem").all_inner_texts()]

@@ -213,6 +213,12 @@ describe("chat panel in Chromium", () => {
     await input.press("Enter"); // picks the completion
     await input.press("Enter"); // sends it
     assert.deepEqual(await lastPosted(), { type: "command", name: "undo" });
+    // A command typed in full runs on the first Enter.
+    await input.pressSequentially("/redo");
+    assert.match(await page.locator("#completions").innerText(), /\/redo/);
+    await input.press("Enter");
+    assert.deepEqual(await lastPosted(), { type: "command", name: "redo" });
+    assert.equal(await input.inputValue(), "");
   });
 
   it("sends the agent and model picked in the pickers", async () => {

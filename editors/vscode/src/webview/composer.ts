@@ -15,6 +15,8 @@ interface Completion {
   label: string;
   detail?: string;
   apply(): void;
+  /** Already typed in full (a whole `/command`): Enter runs it instead of completing it. */
+  complete?: boolean;
 }
 
 /** The `@word` or leading `/word` being typed just before the caret, if any. */
@@ -54,9 +56,10 @@ export class Composer {
         this.drawCompletions();
         return;
       }
-      if (e.key === "Enter" || e.key === "Tab") {
+      const chosen = this.completions[this.selected];
+      if (e.key === "Tab" || (e.key === "Enter" && !chosen.complete)) {
         e.preventDefault();
-        this.completions[this.selected].apply();
+        chosen.apply();
         return;
       }
       if (e.key === "Escape") {
@@ -124,7 +127,12 @@ export class Composer {
     if (!token) return this.closeCompletions();
     if (token.kind === "/") {
       const matches = SLASH_COMMANDS.filter((c) => c.name.startsWith(token.query));
-      this.show(matches.map((c) => ({ label: `/${c.name}`, detail: c.description, apply: () => this.replaceToken(token.start, `/${c.name} `) })));
+      this.show(matches.map((c) => ({
+        label: `/${c.name}`,
+        detail: c.description,
+        apply: () => this.replaceToken(token.start, `/${c.name} `),
+        complete: c.name === token.query,
+      })));
       return;
     }
     this.pendingSearch = this.actions.searchFiles(token.query);
