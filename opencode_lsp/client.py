@@ -88,7 +88,7 @@ class LspClient:
         elif "method" in message:
             self.on_notification(message["method"], message.get("params"))
         else:
-            future = self._pending.pop(message.get("id"), None)
+            future = self._pending.pop(message.get("id", -1), None)
             if future is None or future.done():
                 return
             if "error" in message and message["error"] is not None:

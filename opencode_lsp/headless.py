@@ -80,7 +80,7 @@ class Printer:
             return part.get("state", {}).get("status") in ("completed", "error")
         return kind in ("step-start", "step-finish")
 
-    def _json(self, kind: str, session_id: str | None, payload: dict[str, Any]) -> None:
+    def _json(self, kind: str | None, session_id: str | None, payload: dict[str, Any]) -> None:
         line = {"type": kind, "timestamp": int(time.time() * 1000), "sessionID": session_id, **payload}
         self.out.write(json.dumps(line) + "\n")
         self.out.flush()

@@ -35,6 +35,7 @@ from acp.schema import (
     SessionResumeCapabilities,
     SetSessionConfigOptionResponse,
     SetSessionModeResponse,
+    StopReason,
 )
 
 from .. import __version__
@@ -79,6 +80,12 @@ class OpencodeAgent:
     def on_connect(self, conn: Any) -> None:
         self.conn = conn
         self.files.conn = conn
+
+    async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise RequestError.method_not_found(f"_{method}")  # no extension methods
+
+    async def ext_notification(self, method: str, params: dict[str, Any]) -> None:
+        return None  # extension notifications are ignored
 
     # --- workspaces -------------------------------------------------------------------------
 
@@ -158,7 +165,8 @@ class OpencodeAgent:
 
     # --- sessions ---------------------------------------------------------------------------
 
-    async def new_session(self, cwd: str, mcp_servers: Any = None, **kwargs: Any) -> NewSessionResponse:
+    async def new_session(self, cwd: str, additional_directories: list[str] | None = None,
+                          mcp_servers: Any = None, **kwargs: Any) -> NewSessionResponse:
         app = self.app_for(cwd)
         await add_client_servers(app, mcp_servers)
         info = app.sessions.create(directory=str(app.root))
@@ -174,7 +182,7 @@ class OpencodeAgent:
             raise _not_found(session_id) from None
 
     async def load_session(self, cwd: str, session_id: str, mcp_servers: Any = None,
-                           **kwargs: Any) -> LoadSessionResponse:
+                           additional_directories: list[str] | None = None, **kwargs: Any) -> LoadSessionResponse:
         app, _info = self._existing(cwd, session_id)
         await add_client_servers(app, mcp_servers)
         state = self._open(session_id, app)
@@ -188,15 +196,15 @@ class OpencodeAgent:
         modes, config = self._switches(state)
         return LoadSessionResponse(modes=modes, config_options=config)
 
-    async def resume_session(self, cwd: str, session_id: str, mcp_servers: Any = None,
-                             **kwargs: Any) -> ResumeSessionResponse:
+    async def resume_session(self, session_id: str, cwd: str, additional_directories: list[str] | None = None,
+                             mcp_servers: Any = None, **kwargs: Any) -> ResumeSessionResponse:
         app, _info = self._existing(cwd, session_id)
         await add_client_servers(app, mcp_servers)
         modes, config = self._switches(self._open(session_id, app))
         return ResumeSessionResponse(modes=modes, config_options=config)
 
-    async def fork_session(self, session_id: str, cwd: str, mcp_servers: Any = None,
-                           **kwargs: Any) -> ForkSessionResponse:
+    async def fork_session(self, session_id: str, cwd: str, additional_directories: list[str] | None = None,
+                           mcp_servers: Any = None, **kwargs: Any) -> ForkSessionResponse:
         app, _info = self._existing(cwd, session_id)
         await add_client_servers(app, mcp_servers)
         forked = app.sessions.fork(session_id)
@@ -295,7 +303,7 @@ class OpencodeAgent:
         provider, _, model_id = chosen.partition("/")
         return {"providerID": provider, "modelID": model_id}
 
-    def _stop_reason(self, state: AcpSession, result: Any, mode: str) -> str:
+    def _stop_reason(self, state: AcpSession, result: Any, mode: str) -> StopReason:
         info = result.info
         error = getattr(info, "error", None)
         if state.cancelled or (error is not None and error.name == "MessageAbortedError"):

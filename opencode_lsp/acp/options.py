@@ -38,7 +38,7 @@ def modes(app: Any, current: str) -> SessionModeState:
 
 def model_refs(app: Any) -> list[tuple[str, str]]:
     """``(ref, display name)`` of every configured model, the default first."""
-    refs = app.provider.configured_refs()
+    refs: list[str] = app.provider.configured_refs()
     names: dict[str, str] = {}
     providers = (app.opencode_config().get("provider") or {})
     for pid, entry in providers.items() if isinstance(providers, dict) else []:

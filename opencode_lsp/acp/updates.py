@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import acp
-from acp.schema import ToolCallLocation
+from acp.schema import PlanEntryPriority, PlanEntryStatus, ToolCallLocation, ToolCallStatus, ToolKind
 
 # How an editor should present each tool (ACP's ToolKind); anything else is "other".
-_KINDS = {
+_KINDS: dict[str, ToolKind] = {
     "bash": "execute",
     "webfetch": "fetch",
     "websearch": "fetch",
@@ -32,10 +32,10 @@ _KINDS = {
     "todoread": "think",
 }
 
-_STATUS = {"pending": "pending", "running": "in_progress", "completed": "completed", "error": "failed"}
+_STATUS: dict[str, ToolCallStatus] = {"pending": "pending", "running": "in_progress", "completed": "completed", "error": "failed"}
 
 
-def tool_kind(tool: str) -> str:
+def tool_kind(tool: str) -> ToolKind:
     return _KINDS.get(tool.lower(), "other")
 
 
@@ -50,7 +50,8 @@ def tool_locations(tool: str, state: dict[str, Any], root: Path) -> list[ToolCal
             break
     files = (state.get("metadata") or {}).get("files")
     if tool == "apply_patch" and isinstance(files, list):
-        paths.extend(f.get("filePath") or f.get("file") for f in files if isinstance(f, dict))
+        paths.extend(path for f in files
+                     if isinstance(f, dict) and isinstance(path := f.get("filePath") or f.get("file"), str))
     out = []
     for value in paths:
         if isinstance(value, str) and value:
@@ -107,7 +108,7 @@ def tool_start(part: dict[str, Any], root: Path) -> Any:
     state = part.get("state") or {}
     return acp.start_tool_call(
         part["callID"], tool_title(part), kind=tool_kind(part["tool"]),
-        status=_STATUS.get(state.get("status"), "pending"),
+        status=_STATUS.get(str(state.get("status")), "pending"),
         locations=tool_locations(part["tool"], state, root) or None,
         content=tool_content(part) or None,
         raw_input=state.get("input") or {},
@@ -116,7 +117,7 @@ def tool_start(part: dict[str, Any], root: Path) -> Any:
 
 def tool_update(part: dict[str, Any], root: Path) -> Any:
     state = part.get("state") or {}
-    status = _STATUS.get(state.get("status"), "pending")
+    status = _STATUS.get(str(state.get("status")), "pending")
     raw_output = None
     if status == "completed":
         raw_output = {"output": state.get("output"), "metadata": _public_metadata(state.get("metadata"))}
@@ -138,15 +139,15 @@ def _public_metadata(metadata: Any) -> Any:
     return {k: v for k, v in metadata.items() if k not in ("filediff", "files")}
 
 
-_PLAN_STATUS = {"pending": "pending", "in_progress": "in_progress", "completed": "completed",
+_PLAN_STATUS: dict[str, PlanEntryStatus] = {"pending": "pending", "in_progress": "in_progress", "completed": "completed",
                 "cancelled": "completed"}
-_PRIORITY = {"high": "high", "medium": "medium", "low": "low"}
+_PRIORITY: dict[str, PlanEntryPriority] = {"high": "high", "medium": "medium", "low": "low"}
 
 
 def plan(todos: list[dict[str, Any]]) -> Any:
     return acp.update_plan([
-        acp.plan_entry(str(t.get("content", "")), priority=_PRIORITY.get(t.get("priority"), "medium"),
-                       status=_PLAN_STATUS.get(t.get("status"), "pending"))
+        acp.plan_entry(str(t.get("content", "")), priority=_PRIORITY.get(str(t.get("priority")), "medium"),
+                       status=_PLAN_STATUS.get(str(t.get("status")), "pending"))
         for t in todos
     ])
 

@@ -150,6 +150,7 @@ class LanguageModel(Protocol):
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Yield events for one completion; raise ``ModelError`` on failure."""
+        ...
 
 
 class ModelProvider(Protocol):

@@ -7,7 +7,7 @@ so that a round trip loses nothing; an unknown part ``type`` or message ``role``
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypedDict, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
@@ -209,6 +209,17 @@ class PartBase(Model):
     id: str
     sessionID: str
     messageID: str
+
+
+class PartOwner(TypedDict):
+    """The message a new part belongs to (``PartBase`` fields without the part's own id)."""
+
+    sessionID: str
+    messageID: str
+
+
+class PartIds(PartOwner):
+    id: str
 
 
 class PartTime(Model):

@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import time
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Callable, Iterable, Literal, Mapping, TypeGuard
 
 from pydantic import ValidationError
 
@@ -37,6 +37,10 @@ Action = Literal["allow", "ask", "deny"]
 Reply = Literal["once", "always", "reject"]
 
 ACTIONS: frozenset[str] = frozenset({"allow", "ask", "deny"})
+
+
+def _is_action(value: object) -> TypeGuard[Action]:
+    return value in ACTIONS
 REPLIES: frozenset[str] = frozenset({"once", "always", "reject"})
 
 # Tools that change files all answer to the one ``edit`` permission, so a single
@@ -142,7 +146,7 @@ def from_config(value: Any, *, strict: bool = True) -> Ruleset:
             _bad(strict, f"permission.{permission}", "expected an action or an object of pattern -> action")
             continue
         for pattern, action in patterns.items():
-            if action not in ACTIONS:
+            if not _is_action(action):
                 _bad(strict, f"permission.{permission}", f"unknown action {action!r} (allow, ask or deny)")
                 continue
             rules.append(PermissionRule(permission=str(permission), pattern=_expand_home(str(pattern)), action=action))

@@ -27,6 +27,7 @@ from .llm import (
 )
 from .message import (
     AssistantMessage,
+    PartIds,
     PartTime,
     ReasoningPart,
     StepFinishPart,
@@ -95,7 +96,7 @@ class StepProcessor:
         self.tasks: list[asyncio.Task[None]] = []
         self.result = StepResult()
 
-    def _part_ids(self) -> dict[str, str]:
+    def _part_ids(self) -> PartIds:
         return {"id": new_id("prt"), "sessionID": self.message.sessionID, "messageID": self.message.id}
 
     async def run(self, request: ChatRequest) -> StepResult:

@@ -25,6 +25,7 @@ from .message import (
     PermissionRule,
     Session,
     SessionModel,
+    SessionTime,
     StepFinishPart,
     Todo,
     Tokens,
@@ -116,7 +117,7 @@ class SessionManager:
             permission=[PermissionRule.model_validate(r) for r in permission] if permission else None,
             agent=agent,
             model=SessionModel(id=model["modelID"], providerID=model["providerID"]) if model else None,
-            time={"created": created, "updated": created},
+            time=SessionTime(created=created, updated=created),
         )
         self.store.put_session(info.dump())
         self.bus.publish(events.session_created(info.dump()))
@@ -452,4 +453,5 @@ class SessionManager:
                 raise InvalidInputError("data.info.parentID: the parent chain leads back to this session",
                                         "data.info.parentID")
             seen.add(parent)
-            parent = self.store.get_session(parent).get("parentID") if self.exists(parent) else None
+            record = self.store.get_session(parent)
+            parent = record.get("parentID") if record is not None else None

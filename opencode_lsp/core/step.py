@@ -17,6 +17,7 @@ from .errors import (
     APIErrorData,
     ContextOverflowData,
     ContextOverflowError,
+    MessageError,
     MessageOutputLengthError,
     ProviderAuthData,
     ProviderAuthError,
@@ -54,7 +55,7 @@ def retry_delay_ms(attempt: int, error: ModelError) -> int:
     return min(RETRY_INITIAL_MS * 2 ** (attempt - 1), RETRY_MAX_MS)
 
 
-def message_error(error: Exception) -> Any:
+def message_error(error: Exception) -> MessageError:
     if not isinstance(error, ModelError):
         return unknown(str(error) or type(error).__name__)
     if error.kind == "auth":
@@ -250,10 +251,10 @@ class StepRunner:
                 return None
 
     def _fail(self, message: AssistantMessage, error: Exception) -> None:
-        message.error = message_error(error)
+        message.error = info = message_error(error)
         message.time.completed = now_ms()
         self.sessions.update_message(message)
-        self.sessions.bus.publish(events.session_error(self.session_id, message.error.dump()))
+        self.sessions.bus.publish(events.session_error(self.session_id, info.dump()))
 
     # --- subtasks -----------------------------------------------------------------------------
 

@@ -23,11 +23,13 @@ class Store(Protocol):
     def recent_sessions(self) -> Iterator[Record]:
         """Sessions, newest ``time.updated`` first (ties: smaller id first), copied lazily:
         a caller that stops after a page pays for the page."""
+        ...
 
     def put_session(self, info: Record) -> None: ...
 
     def delete_session(self, session_id: str) -> None:
         """Remove the session record, its messages and parts, and its todos."""
+        ...
 
     # --- messages and parts (one file per session) --------------------------------------
     def list_messages(self, session_id: str, *, limit: int | None = None,
@@ -36,17 +38,21 @@ class Store(Protocol):
 
         ``before`` keeps messages whose id sorts before it; ``limit`` keeps the last that many.
         A page costs the page, not the session."""
+        ...
 
     def get_message(self, session_id: str, message_id: str) -> Record | None:
         """``{"info": message, "parts": [...]}`` or None."""
+        ...
 
     def put_message(self, session_id: str, info: Record) -> None: ...
 
     def put_messages(self, session_id: str, entries: Iterable[Record]) -> None:
         """Write ``{"info", "parts"}`` entries in one durable write (imports)."""
+        ...
 
     def delete_message(self, session_id: str, message_id: str) -> None:
         """Remove a message and all its parts."""
+        ...
 
     def put_part(self, session_id: str, part: Record, *, durable: bool = True) -> None: ...
 
@@ -59,18 +65,22 @@ class Store(Protocol):
 
     def list_approvals(self) -> list[Record]:
         """Permission rules the user answered "always" to, for this workspace."""
+        ...
 
     def add_approval(self, rule: Record) -> None: ...
 
     def remove_approvals(self, match: Callable[[Record], bool]) -> int:
         """Drop the stored approvals ``match`` accepts; returns how many."""
+        ...
 
     # --- runs across processes -------------------------------------------------------------
     def claim_run(self, session_id: str) -> Callable[[], None]:
         """Mark the session as running in this process until the returned callable is called."""
+        ...
 
     def run_active_elsewhere(self, session_id: str) -> bool:
         """True while another live process runs the session (its open messages are not orphans)."""
+        ...
 
     # --- lifecycle ------------------------------------------------------------------------
     def flush(self) -> None: ...

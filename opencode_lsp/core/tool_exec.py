@@ -14,7 +14,7 @@ from .llm import ToolSpec
 from .message import AssistantMessage, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
 from .processor import StepHalted, ToolBlocked
 from .run_state import RunStep
-from .tools.base import ToolContext, ToolError
+from .tools.base import DescribedTool, ToolContext, ToolError
 
 STRUCTURED_TOOL = "StructuredOutput"
 DOOM_LOOP_THRESHOLD = 3
@@ -72,8 +72,7 @@ class ToolBox:
         services = self.services()
         specs = []
         for tid, tool in self.tools.items():
-            describe = getattr(tool, "describe", None)
-            description = describe(services) if callable(describe) else tool.description
+            description = tool.describe(services) if isinstance(tool, DescribedTool) else tool.description
             specs.append(ToolSpec(name=tid, description=description, parameters=tool.parameters))
         if structured:
             schema = structured.get("schema") if structured.get("type") == "json_schema" else None

@@ -21,6 +21,7 @@ from .message import (
     FilePart,
     FileSource,
     ModelRef,
+    PartOwner,
     SourceText,
     SubtaskPart,
     TextPart,
@@ -66,7 +67,7 @@ def _numbered(text: str, start: int | None, end: int | None) -> tuple[str, int, 
     return body, first, last
 
 
-async def expand_file(workspace: Workspace, ids: dict[str, str], url: str, mime: str,
+async def expand_file(workspace: Workspace, ids: PartOwner, url: str, mime: str,
                       filename: str | None) -> list[Any]:
     path, start, end = parse_file_url(url)
     name = filename or path.name
@@ -110,7 +111,7 @@ async def build_user_message(
         id=message_id or new_id("msg"), sessionID=session_id, time=UserTime(created=now_ms()),
         agent=agent, model=model, system=system, format=format,
     )
-    ids = {"sessionID": session_id, "messageID": info.id}
+    ids = PartOwner(sessionID=session_id, messageID=info.id)
     stored: list[Any] = []
     for raw in parts:
         kind = raw.get("type")

@@ -12,6 +12,7 @@ class ServerHost(Protocol):
     app: Any  # opencode_lsp.app.App, built at initialize
     loop: asyncio.AbstractEventLoop | None
     progress_sessions: dict[Any, str]  # work-done token -> session it streams
+    client_gone: bool  # a send to the editor failed
 
     # From pygls' LanguageServer.
     @property
@@ -34,6 +35,9 @@ class ServerHost(Protocol):
     def workspace_apply_edit_async(self, params: Any) -> Any: ...
 
     # OpencodeServer's own.
+    @property
+    def wants_events(self) -> bool: ...
+
     def require_ready(self) -> None: ...
 
     def client_can_apply_edit(self) -> bool: ...

@@ -38,13 +38,13 @@ class PermissionPrompter:
         if event.type == "permission.replied":
             # Answered elsewhere (abort, a protocol reply, an "always"): stop waiting on the
             # editor, which may never answer a prompt nobody looks at.
-            task = self.asking.pop(event.properties.get("requestID"), None)
+            task = self.asking.pop(event.properties.get("requestID", ""), None)
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
             return
         if event.type != "permission.asked" or not self.enabled():
             return
-        request_id = event.properties.get("id")
+        request_id = event.properties.get("id", "")
         task = asyncio.ensure_future(self._ask(event.properties))
         self.tasks.add(task)
         self.asking[request_id] = task
@@ -64,7 +64,7 @@ class PermissionPrompter:
             choice = await asyncio.shield(asked)
             if choice is not None:
                 title = choice.title if hasattr(choice, "title") else (choice or {}).get("title")
-                reply = ACTIONS.get(title, "reject")
+                reply = ACTIONS.get(str(title), "reject")
         except Exception as exc:  # no answer is a no
             log.info("permission prompt failed, rejecting: %s", exc)
         try:

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from lsprotocol import types
@@ -98,7 +98,7 @@ class OpencodeProtocol(LanguageServerProtocol):
     def lsp_initialize(self, params: types.InitializeParams):
         result = yield from super().lsp_initialize(params)
         result.capabilities.experimental = {
-            "opencode": {"version": __version__, "methods": sorted(self._server.custom_methods)}
+            "opencode": {"version": __version__, "methods": sorted(cast(OpencodeServer, self._server).custom_methods)}
         }
         return result
 
@@ -118,6 +118,8 @@ class OpencodeServer(LanguageServer):
         self.custom_methods: list[str] = []
         self.loop: asyncio.AbstractEventLoop | None = None
         self.progress_sessions: dict[Any, str] = {}  # work-done token -> session it streams
+        self.client_gone = False  # set once a send to the editor failed
+        self._loop_thread: int | None = None  # the event loop's thread, known at initialize
 
     # --- helpers for handlers ---------------------------------------------------------------
 
@@ -150,7 +152,7 @@ class OpencodeServer(LanguageServer):
         straight to the transport, since streaming sends one per delta."""
         send = self._send_raw if isinstance(params, dict) else self.protocol.notify
         loop = self.loop
-        if loop is not None and threading.get_ident() != getattr(self, "_loop_thread", None):
+        if loop is not None and threading.get_ident() != self._loop_thread:
             loop.call_soon_threadsafe(send, method, params)
         else:
             send(method, params)
@@ -165,7 +167,7 @@ class OpencodeServer(LanguageServer):
             if inspect.isawaitable(result):
                 asyncio.ensure_future(result)
         except Exception as exc:  # the editor went away; the run goes on and is stored
-            if not getattr(self, "client_gone", False):
+            if not self.client_gone:
                 self.client_gone = True  # said once; later sends fail silently
                 log.warning("the client is gone (could not send %s: %s)", method, exc)
 
@@ -224,7 +226,7 @@ class OpencodeServer(LanguageServer):
 
         from .framing import serve_messages
 
-        self._stop_event = threading.Event()
+        self._stop_event = stop_event = threading.Event()
         reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
@@ -241,7 +243,7 @@ class OpencodeServer(LanguageServer):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     asyncio.get_running_loop().add_signal_handler(signum, on_signal, signum)
             try:
-                await serve_messages(self._stop_event, reader, self.protocol, log, self._send_frame_error,
+                await serve_messages(stop_event, reader, self.protocol, log, self._send_frame_error,
                                      error_handler=self.report_server_error)
                 log.info("the client closed the connection; stopping")
             except asyncio.CancelledError:

@@ -51,7 +51,7 @@ def _map_entry(lib: Any, litellm_model: str) -> tuple[dict[str, Any], bool]:
 
 
 def cost_from_litellm(info: dict[str, Any]) -> ModelCost:
-    cost = ModelCost(**{field: _per_million(info.get(key)) for key, field in _PRICE_KEYS.items()})
+    cost = ModelCost.model_validate({field: _per_million(info.get(key)) for key, field in _PRICE_KEYS.items()})
     tiers: dict[int, dict[str, Any]] = {}
     for key, value in info.items():
         match = _TIER_KEY.match(key)

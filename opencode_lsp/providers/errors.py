@@ -20,6 +20,7 @@ import email.utils
 import json
 import re
 import time
+from typing import Any
 
 from ..core.llm import ModelError
 
@@ -163,7 +164,7 @@ def to_model_error(exc: BaseException, provider_id: str | None = None) -> ModelE
                 return inner
     if names & _CONNECTION_CLASSES:
         status, headers = None, None  # no HTTP answer was received; litellm's 500 is made up
-    common = dict(status_code=status, headers=headers, body=body, provider_id=provider_id)
+    common: dict[str, Any] = dict(status_code=status, headers=headers, body=body, provider_id=provider_id)
     overflow_text = " ".join(filter(None, [message, body, str(exc)]))
     if "ContextWindowExceededError" in names or _OVERFLOW.search(overflow_text):
         return ModelError(message, kind="context_overflow", **common)

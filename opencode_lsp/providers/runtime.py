@@ -36,8 +36,9 @@ def litellm() -> Any:
             with contextlib.redirect_stdout(sys.stderr):
                 import litellm as module
             module.suppress_debug_info = True
-            module.set_verbose = False
-            module.telemetry = False  # older releases read this; newer ones simply ignore it
+            # Switches litellm reads at call time but leaves out of its typed exports.
+            setattr(module, "set_verbose", False)
+            setattr(module, "telemetry", False)  # older releases read this; newer ones simply ignore it
             # Parameters a provider does not accept (e.g. stream_options on some local servers)
             # are dropped instead of failing the whole call.
             module.drop_params = True

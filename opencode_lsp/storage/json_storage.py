@@ -245,7 +245,8 @@ class IdTable(Table):
             apply(self.name, documents)
             self.clear_cache()
         else:
-            self._update_table(_setter(documents))
+            # TinyDB annotates document ids as int; this table's are str (document_id_class).
+            self._update_table(_setter(documents))  # pyright: ignore[reportArgumentType]
 
     def delete(self, doc_ids: list[str]) -> None:
         present = self._read_table()
@@ -257,7 +258,7 @@ class IdTable(Table):
             apply(self.name, dict.fromkeys(doomed))
             self.clear_cache()
         else:
-            self.remove(doc_ids=doomed)
+            self.remove(doc_ids=doomed)  # pyright: ignore[reportArgumentType] (str ids, as above)
 
 
 def _setter(documents: Mapping[str, Mapping[str, Any]]) -> Callable[[dict[str, Any]], None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Awaitable, Callable, Protocol, runtime_checkable
 
 
 class ToolError(Exception):
@@ -34,12 +34,15 @@ class Workspace(Protocol):
 
     def resolve(self, path: str) -> Path:
         """Absolute, normalised path (relative ones are taken from ``root``)."""
+        ...
 
     def contains(self, path: Path) -> bool:
         """True when ``path`` (symlinks resolved) lies inside one of the workspace folders."""
+        ...
 
     async def read_text(self, path: Path) -> str:
         """The open editor buffer's text when the file is open, else the file on disk."""
+        ...
 
     async def read_bytes(self, path: Path) -> bytes: ...
 
@@ -47,6 +50,7 @@ class Workspace(Protocol):
         """Through the editor (``workspace/applyEdit``) when it can, else to disk.
 
         Raises ``ToolError`` when the editor refuses or the buffer changed meanwhile."""
+        ...
 
     async def exists(self, path: Path) -> bool: ...
 
@@ -85,3 +89,10 @@ class Tool(Protocol):
     parameters: dict[str, Any]
 
     async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult: ...
+
+
+@runtime_checkable
+class DescribedTool(Tool, Protocol):
+    """A tool whose description depends on the session (the subagents or skills it lists)."""
+
+    def describe(self, services: dict[str, Any]) -> str: ...

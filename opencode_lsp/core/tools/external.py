@@ -20,9 +20,11 @@ class ToolSource(Protocol):
         """Return once the source's tools are known (servers connected or given up on).
 
         Bounded by the source's own start-up timeouts; never raises."""
+        ...
 
     def tools(self) -> dict[str, Tool]:
         """The tools available right now, by the id the model calls them with."""
+        ...
 
 
 async def sources_ready(sources: Iterable[ToolSource]) -> None:

@@ -24,7 +24,8 @@ class _PageConverter(MarkdownConverter):
         href = (el.get("href") or "").strip().lower()
         if href.startswith(("javascript:", "data:", "vbscript:")):
             return text
-        return str(super().convert_a(el, text, *args, **kwargs))
+        # markdownify's stub (__init__.pyi) leaves out the per-tag convert_* methods it defines.
+        return str(super().convert_a(el, text, *args, **kwargs))  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def _visible_soup(html: str) -> BeautifulSoup:

@@ -214,7 +214,7 @@ def _dedent(text: str) -> str:
     filled = [line for line in lines if js_trim(line)]
     if not filled:
         return text
-    cut = min(len(_LEADING_SPACE.match(line).group(0)) for line in filled)
+    cut = min(len(m.group(0)) if (m := _LEADING_SPACE.match(line)) else 0 for line in filled)
     return "\n".join(line[cut:] if js_trim(line) else line for line in lines)
 
 

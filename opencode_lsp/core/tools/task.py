@@ -69,7 +69,7 @@ class TaskTool:
         metadata: dict[str, Any] = {"sessionId": session_id}
         if result.get("summary") is not None:
             metadata["summary"] = result["summary"]
-        return ToolResult(title=description, output=output, metadata=metadata)
+        return ToolResult(title=str(description), output=output, metadata=metadata)
 
 
 tool = TaskTool()

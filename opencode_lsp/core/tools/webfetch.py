@@ -11,7 +11,7 @@ import asyncio
 import base64
 import ipaddress
 import socket
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 from .base import ToolContext, ToolError, ToolResult
@@ -67,7 +67,7 @@ async def _check_host(url: str, allow_private: bool, pins: dict[str, str] | None
         raise ToolError(f"Could not resolve {host}: {exc}") from exc
     if not allow_private:
         for info in infos:
-            if _is_private(info[4][0]):
+            if _is_private(str(info[4][0])):
                 raise ToolError(f"Refusing to fetch {url}: {host} is a private, loopback or link-local address.")
     if pins is not None and infos:
         pins[host.lower()] = str(infos[0][4][0])
@@ -82,7 +82,8 @@ def _pinned_transport(pins: dict[str, str]) -> Any:
 
     class PinnedBackend(httpcore.AsyncNetworkBackend):
         def __init__(self) -> None:
-            self.inner = httpcore.AnyIOBackend()
+            # httpcore exports AnyIOBackend under a fallback class that type checkers see instead.
+            self.inner = cast(httpcore.AsyncNetworkBackend, httpcore.AnyIOBackend())
 
         async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                               local_address: str | None = None, socket_options: Any = None) -> Any:
