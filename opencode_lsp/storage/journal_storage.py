@@ -375,10 +375,17 @@ class JournaledJSONStorage(Storage):
                 pass  # what is left has no closing newline: readers skip it, the next writer cuts it
             os.close(fd)
             self._drop()
-            raise StorageError(f"cannot write {self.path}: {exc.strerror or exc}", self.path) from exc
-        if self._journal_pin is None:
-            self._journal_pin, self._journal_ino = fd, os.fstat(fd).st_ino
-        else:
+            raise StorageError(f"cannot write {self.journal_path}: {exc.strerror or exc}", self.path) from exc
+        try:
+            if self._journal_pin is None:
+                # The pin is a read-only descriptor: a writable one held open for good would keep
+                # the file system from being remounted read-only ("mount point is busy").
+                pin = os.open(self.journal_path, os.O_RDONLY)
+                self._journal_pin, self._journal_ino = pin, os.fstat(pin).st_ino
+        except OSError:
+            self._drop()  # the line is on disk; the next read loads it from there
+            return
+        finally:
             os.close(fd)
         self._journal_end += len(line)
 

@@ -28,7 +28,9 @@ class RunLeases:
         """Hold the session's lease until the returned callable is called."""
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._path(session_id), os.O_RDWR | os.O_CREAT, 0o600)
+            # flock needs no write access; a writable descriptor held for the whole run would
+            # keep the store's file system from being remounted read-only.
+            fd = os.open(self._path(session_id), os.O_RDONLY | os.O_CREAT, 0o600)
         except OSError as exc:  # a lease is a courtesy to other processes; the run goes on
             log.warning("could not take the run lease of %s: %s", session_id, exc)
             return lambda: None

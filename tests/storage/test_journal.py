@@ -180,3 +180,30 @@ def test_no_file_is_left_open_beyond_the_cache(tmp_path):
         store.put_part(sid, text_part(sid, mid))
     assert len(os.listdir("/proc/self/fd")) - before <= 2 * 3 + 2
     store.close()
+
+
+def writable_descriptors(root) -> list[str]:
+    """Files under ``root`` this process holds open for writing."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            with open(f"/proc/self/fdinfo/{fd}") as info:
+                flags = int(next(line for line in info if line.startswith("flags:")).split()[1], 8)
+        except (OSError, StopIteration):
+            continue
+        if target.startswith(str(root)) and flags & (os.O_WRONLY | os.O_RDWR):
+            found.append(target)
+    return found
+
+
+def test_between_writes_no_file_of_the_store_is_held_open_for_writing(tmp_path):
+    # A writable descriptor held open keeps the file system from being remounted read-only.
+    store = TinyDBStore(tmp_path)
+    sid, mid = seed(store)
+    store.put_part(sid, text_part(sid, mid))
+    release = store.claim_run(sid)  # a run in progress holds its lease
+    assert list(tmp_path.rglob("*.jsonl")) and writable_descriptors(tmp_path) == []
+    assert store.list_messages(sid)
+    release()
+    store.close()
