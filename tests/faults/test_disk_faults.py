@@ -9,7 +9,6 @@ carries on once space (or write access) is back.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +17,9 @@ from typing import Any
 import pytest
 
 from opencode_lsp.client import RpcError
+from tests.support import stored
 from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.stored import check_files
 
 from .harness import SERVER, Editor, model_options
 
@@ -40,7 +41,10 @@ def on_small_disk(disk: Path, size: str) -> list[str]:
 
 
 def in_namespace(pid: int, *command: str) -> None:
-    subprocess.run(["nsenter", "-t", str(pid), "-m", *command], check=True, capture_output=True)
+    done = subprocess.run(["nsenter", "-t", str(pid), "-m", *command], capture_output=True, text=True)
+    # A remount to read-only fails ("mount point is busy", status 32) while any file on the disk
+    # is open for writing: the server must not keep one open between writes.
+    assert done.returncode == 0, f"{' '.join(command)}: status {done.returncode}: {done.stderr.strip()}"
 
 
 def seen(pid: int, path: Path) -> Path:
@@ -60,10 +64,12 @@ def big_export(n_parts: int = 60, size: int = 10_000) -> dict[str, Any]:
 
 
 def check_store(pid: int, store: Path) -> None:
-    files = list(seen(pid, store).rglob("*.json"))
-    assert files
-    for path in files:
-        json.loads(path.read_bytes())  # every file whole
+    """Every base and journal whole (no torn tail left behind), as the server sees its disk."""
+    check_files(seen(pid, store))
+
+
+def stored_sessions(pid: int, store: Path) -> set[str]:
+    return stored.session_ids(seen(pid, store))
 
 
 @pytest.fixture
@@ -93,7 +99,10 @@ async def test_full_disk_gives_a_clear_error_and_recovers(tmp_path: Path, fake: 
             await editor.request("opencode/session/import", {"data": big_export()})
         assert "No space left" in failed.value.message
         check_store(editor.pid, store)
-        assert kept in {s["id"] for s in await editor.request("opencode/session/list", {})}
+        # What was written before is still there, on disk and as the server lists it; the
+        # refused import left no session behind.
+        assert stored_sessions(editor.pid, store) == {kept}
+        assert {s["id"] for s in await editor.request("opencode/session/list", {})} == {kept}
         in_namespace(editor.pid, "mount", "-o", "remount,size=8m", str(disk))  # space is back
         imported = await editor.request("opencode/session/import", {"data": big_export()})
         exported = await editor.request("opencode/session/export", {"sessionID": imported["id"]})
@@ -122,6 +131,10 @@ async def test_disk_filling_up_mid_run_ends_the_run_and_recovers(tmp_path: Path,
             assert result["info"].get("error"), "a run that could not be stored must not look fine"
         assert await editor.request("opencode/session/status", {}) == {}
         check_store(editor.pid, store)
+        # The prompt, stored before the disk filled, is still on disk.
+        assert sid in stored_sessions(editor.pid, store)
+        on_disk = stored.session(seen(editor.pid, store), sid)
+        assert [p["text"] for p in on_disk["parts"].values() if p["type"] == "text"][:1] == ["go"]
         seen(editor.pid, filler).unlink()  # space is back
         fake.set_script(["Stored again."])
         again = await editor.prompt(sid, "once more", timeout=60)
@@ -134,16 +147,20 @@ async def test_disk_filling_up_mid_run_ends_the_run_and_recovers(tmp_path: Path,
 async def test_read_only_store_gives_a_clear_error_and_recovers(tmp_path: Path, fake: FakeOpenAI):
     editor, disk, store = await start_on_disk(tmp_path, fake, "4m")
     try:
-        kept = await editor.new_session()
+        # A session with messages: both the index and a session file have been written to.
+        kept = (await editor.request("opencode/session/import", {"data": big_export(3, 100)}))["id"]
         in_namespace(editor.pid, "mount", "-o", "remount,ro", str(disk))
         with pytest.raises(RpcError) as failed:
             await editor.new_session()
         assert "Read-only file system" in failed.value.message
         listed = await editor.request("opencode/session/list", {})  # reads still work
         assert [s["id"] for s in listed] == [kept]
+        exported = await editor.request("opencode/session/export", {"sessionID": kept})
+        assert len(exported["messages"][0]["parts"]) == 3
         in_namespace(editor.pid, "mount", "-o", "remount,rw", str(disk))
-        await editor.new_session()
+        again = await editor.new_session()
         assert len(await editor.request("opencode/session/list", {})) == 2
         check_store(editor.pid, store)
+        assert stored_sessions(editor.pid, store) == {kept, again}
     finally:
         await asyncio.wait_for(editor.close(), 20)

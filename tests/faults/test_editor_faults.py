@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import stored
 from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.stored import check_files
 
 from .harness import Editor, model_options, never, tool_parts
 
@@ -30,8 +31,9 @@ def root(tmp_path: Path) -> Path:
 
 
 def stored_session(store: Path, sid: str) -> dict[str, Any]:
-    """The session file as it is on disk (read directly, not through a server that could fix it)."""
-    return json.loads((store / "sessions" / f"{sid}.json").read_text())
+    """The session as it is on disk (base and journal, read without a server that could fix it)."""
+    check_files(store)
+    return stored.session(store, sid)
 
 
 def deltas(editor: Editor) -> list[dict[str, Any]]:
