@@ -53,6 +53,13 @@ def _disk_text(path: Path) -> str | None:
         return None
 
 
+def _disk_holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
 class EditorWorkspace(DiskWorkspace):
     def __init__(self, ls: ServerHost, root: Path, folders: list[Path] | None = None):
         super().__init__(root, folders)
@@ -184,7 +191,10 @@ class EditorWorkspace(DiskWorkspace):
             current = self.ls.workspace.text_documents.get(doc.uri)
             if current is not None and current.version == sent:
                 self.awaited[doc.uri] = (sent, text)
-        await super().write_text(path, text)
+        if not await asyncio.to_thread(_disk_holds, path, text):
+            # (An editor may already have saved the edited buffer, as VS Code's extension does:
+            # writing the same bytes again would only move the file's mtime under it.)
+            await super().write_text(path, text)
         current = self.ls.workspace.text_documents.get(doc.uri)
         # The buffer matches the disk once the edit's didChange arrives (or now, without
         # applyEdit, the disk alone is the truth until the user changes the buffer).

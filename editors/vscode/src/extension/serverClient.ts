@@ -22,6 +22,7 @@ import {
   serverEnvironment,
 } from "../shared/settings";
 import type { ApiKeys } from "./apiKeys";
+import { handleApplyEdit } from "./documentSync";
 
 export function readSettings(): ExtensionSettings {
   const config = vscode.workspace.getConfiguration("opencode");
@@ -228,6 +229,8 @@ export class ServerClient implements vscode.Disposable {
             }
             return next(params, token);
           },
+          // opencode's edits of open documents leave them clean and equal to the disk.
+          handleApplyEdit,
         },
         // The server's "Ask opencode to fix" runs in a session nobody sees: run it in the chat.
         provideCodeActions: async (document, range, context, token, next) => {
