@@ -22,7 +22,7 @@ CONFLICT = ("newer", "Failed to save")
 
 
 @pytest.fixture(scope="module")
-def desktop(model, vsix, tmp_path_factory):
+def desktop(model, vsix, chromium_browser, tmp_path_factory):
     root = tmp_path_factory.mktemp("vscode-documents")
     workspace = root / "ws"
     workspace.mkdir()
@@ -35,7 +35,7 @@ def desktop(model, vsix, tmp_path_factory):
     server.install(vsix)
     server.start()
     try:
-        with browser_window(server) as window:
+        with browser_window(chromium_browser, server) as window:
             yield window
     finally:
         server.stop()
