@@ -47,7 +47,10 @@ def _field(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
-def usage_from(raw: Any) -> Usage:
+NATIVE_REASONING_COUNTS = frozenset({"gemini", "vertex_ai", "vertex_ai_beta"})
+
+
+def usage_from(raw: Any, provider: str | None = None) -> Usage:
     """litellm's (OpenAI-shaped) usage -> core ``Usage``; ``prompt`` includes cached tokens.
 
     Anthropic's ``cache_read_input_tokens`` / ``cache_creation_input_tokens`` are read when the
@@ -58,10 +61,20 @@ def usage_from(raw: Any) -> Usage:
     cache_read = _int(_field(prompt_details, "cached_tokens")) or _int(_field(raw, "cache_read_input_tokens"))
     cache_write = (_int(_field(prompt_details, "cache_creation_tokens"))
                    or _int(_field(raw, "cache_creation_input_tokens")))
+    completion = _int(_field(raw, "completion_tokens"))
+    reasoning = _int(_field(completion_details, "reasoning_tokens"))
+    text_tokens = _field(completion_details, "text_tokens")
+    # When the provider reports no reasoning count, litellm counts the streamed reasoning text
+    # itself and fills in reasoning_tokens together with text_tokens = completion - reasoning.
+    # OpenCode 1.18.33 books reasoning only as the provider reports it, so such an estimate is
+    # dropped and the whole completion stays output. Gemini reports both counts natively.
+    if (reasoning and isinstance(text_tokens, int) and reasoning + text_tokens == completion
+            and provider not in NATIVE_REASONING_COUNTS):
+        reasoning = 0
     return Usage(
         prompt=_int(_field(raw, "prompt_tokens")),
-        completion=_int(_field(raw, "completion_tokens")),
-        reasoning=_int(_field(completion_details, "reasoning_tokens")),
+        completion=completion,
+        reasoning=reasoning,
         cache_read=cache_read,
         cache_write=cache_write,
     )
@@ -119,12 +132,14 @@ class LitellmModel:
         by_id: dict[str, int] = {}
         finish: str | None = None
         usage: Any = None
+        route: str | None = None
         try:
             try:
                 async for chunk in response:
                     chunk_usage = getattr(chunk, "usage", None)
                     if chunk_usage is not None:
                         usage = chunk_usage
+                        route = (getattr(chunk, "_hidden_params", None) or {}).get("custom_llm_provider")
                     for choice in chunk.choices:
                         delta = choice.delta
                         if delta is not None:
@@ -157,7 +172,7 @@ class LitellmModel:
         reason = map_finish_reason(finish)
         if reason == "stop" and any(b.started for b in calls.values()):
             reason = "tool-calls"  # some servers say "stop" after tool calls; the loop must continue
-        yield Finish(reason=reason, usage=usage_from(usage))
+        yield Finish(reason=reason, usage=usage_from(usage, route))
 
     @staticmethod
     def _tool_deltas(deltas: Any, calls: dict[int, _ToolCallBuffer], by_id: dict[str, int]) -> list[StreamEvent]:

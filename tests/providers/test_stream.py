@@ -81,6 +81,23 @@ async def test_usage_with_cached_and_reasoning_tokens(fake, provider):
     assert (tokens.input, tokens.output, tokens.reasoning, tokens.cache.read) == (200, 180, 120, 1000)
 
 
+async def test_reasoning_text_without_a_reported_count_stays_in_output(fake, provider):
+    """litellm estimates a reasoning count from the streamed reasoning text when the provider
+    reports none; OpenCode 1.18.33 books only reported counts, so the completion stays output."""
+    fake.add_turns([{"reasoning": "thinking it over carefully " * 20}, {"text": "ok"},
+                    {"usage": {"prompt_tokens": 100, "completion_tokens": 250, "reasoning_tokens": None}}])
+    events = await collect(provider.get("fake", "m"))
+    usage = events[-1].usage
+    assert (usage.completion, usage.reasoning) == (250, 0)
+    tokens, _ = compute_usage(provider.get("fake", "m").info, usage)
+    assert (tokens.output, tokens.reasoning) == (250, 0)
+    # A reported count is still split out, reasoning text or not.
+    fake.add_turns([{"reasoning": "thinking it over carefully " * 20}, {"text": "ok"},
+                    {"usage": {"prompt_tokens": 100, "completion_tokens": 250, "reasoning_tokens": 90}}])
+    usage = (await collect(provider.get("fake", "m")))[-1].usage
+    assert (usage.completion, usage.reasoning) == (250, 90)
+
+
 @pytest.mark.parametrize(("sent", "expected"), [
     ("stop", "stop"), ("tool_calls", "tool-calls"), ("length", "length"),
     ("content_filter", "content-filter"),

@@ -29,7 +29,8 @@ played in order (a plain string, as a turn or a step, is shorthand for ``{"text"
 ``{"usage": {"prompt_tokens": 10, "completion_tokens": 5, "cached_tokens": 2, "reasoning_tokens": 1,
             "cache_creation_input_tokens": 0}}``
                                          the usage chunk, always sent last with empty ``choices``
-                                         (a default usage is computed when a turn gives none)
+                                         (a default usage is computed when a turn gives none;
+                                         ``"reasoning_tokens": None`` sends no completion details)
 ``{"finish": "stop" | "tool_calls" | "length" | ...}``  the finish chunk, sent where it stands;
                                          without one, ``tool_calls`` or ``stop`` is sent at the end
 ``{"error": {"status": 429, "headers": {"retry-after": "1"}, "body": {...}}}``
@@ -385,7 +386,9 @@ class _Stream:
         usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion,
                                  "total_tokens": prompt + completion,
                                  "prompt_tokens_details": {"cached_tokens": int(given.get("cached_tokens", 0))},
-                                 "completion_tokens_details": {"reasoning_tokens": int(given.get("reasoning_tokens", 0))}}
+                                 "completion_tokens_details": {"reasoning_tokens": int(given.get("reasoning_tokens") or 0)}}
+        if "reasoning_tokens" in given and given["reasoning_tokens"] is None:
+            del usage["completion_tokens_details"]  # a provider that reports no reasoning count
         for key in ("cache_creation_input_tokens", "cache_read_input_tokens"):
             if key in given:
                 usage[key] = int(given[key])
