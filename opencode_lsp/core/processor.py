@@ -192,7 +192,7 @@ class StepProcessor:
                 raise ValueError("arguments must be a JSON object")
         except ValueError as exc:
             # Malformed arguments go to the `invalid` tool so the model reads why and retries.
-            args = {"tool": call.name, "error": f"the arguments are not valid JSON: {exc}"}
+            args = {"tool": call.name, "error": f"The arguments of {call.name!r} are not valid JSON: {exc}"}
             part.tool = "invalid"
         part.state = ToolStateRunning(input=args, time=ToolTimeStart(start=now_ms()))
         self.sessions.update_part(part)

@@ -42,6 +42,7 @@ from .run_state import Run, RunHost
 from .system import MAX_STEPS_NOTE, QUEUED_REMINDER, STRUCTURED_OUTPUT_NOTE, build_system
 from .tool_exec import ToolBox
 from .tools.external import sources_ready
+from .reminders import add_reminders
 from .transcript import to_model_messages
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ class StepRunner:
         await sources_ready(getattr(self.app, "tool_sources", ()))
         message = self._begin_message(info, agent)
         toolbox = ToolBox(self, agent, message, info)
-        chat = self._chat_messages(entries, model.info.ref, step)
+        chat = self._chat_messages(entries, model.info.ref, step, agent.name)
         system = build_system(getattr(agent, "prompt", None), self.app.root, model.info.ref,
                               self.app.config.instructions, info.system)
         if info.format and info.format.get("type") == "json_schema":
@@ -207,22 +208,31 @@ class StepRunner:
                     overflow=not message.finish)
         return True
 
-    def _chat_messages(self, entries: list[dict[str, Any]], model_ref: str, step: int) -> list[dict[str, Any]]:
-        chat = to_model_messages(filter_compacted(entries), model_ref)
+    def _chat_messages(self, entries: list[dict[str, Any]], model_ref: str, step: int,
+                       agent: str = "") -> list[dict[str, Any]]:
+        chat = add_reminders(to_model_messages(filter_compacted(entries), model_ref), agent, entries)
         if step <= 1:
             return chat
         # Users who wrote while the loop ran: wrap their words so the model treats them as news.
         done = _last_completed(entries)
         last_done = done["id"] if done is not None else ""
         queued = [e for e in entries if e["info"]["role"] == "user" and e["info"]["id"] > last_done]
-        if not queued:
+        texts = {p.get("text") for e in queued for p in e["parts"]
+                 if p.get("type") == "text" and not p.get("synthetic") and not p.get("ignored")}
+        if not queued or not texts:
             return chat
-        texts = {m["content"] for m in to_model_messages(queued, model_ref) if isinstance(m.get("content"), str)}
-        return [
-            {"role": "user", "content": QUEUED_REMINDER.format(text=m["content"])}
-            if m["role"] == "user" and m.get("content") in texts else m
-            for m in chat
-        ]
+
+        def wrap(message: dict[str, Any]) -> dict[str, Any]:
+            content = message.get("content")
+            if message["role"] != "user":
+                return message
+            if isinstance(content, str):
+                return {**message, "content": QUEUED_REMINDER.format(text=content)} if content in texts else message
+            return {**message, "content": [
+                {**c, "text": QUEUED_REMINDER.format(text=c["text"])}
+                if c.get("type") == "text" and c.get("text") in texts else c for c in content or []]}
+
+        return [wrap(m) for m in chat]
 
     # --- one completion with retries --------------------------------------------------------
 

@@ -127,8 +127,9 @@ class ToolBox:
             parts=[{"type": "text", "text": prompt}], agent=agent,
             model={"providerID": self.message.providerID, "modelID": self.message.modelID},
         ))
-        text = "\n".join(p.text for p in result.parts if getattr(p, "type", "") == "text" and p.text)
-        return {"session_id": child.id, "text": text}
+        # The subagent's last text part is its answer (OpenCode 1.18.33).
+        texts = [p.text for p in result.parts if getattr(p, "type", "") == "text"]
+        return {"session_id": child.id, "text": texts[-1] if texts else ""}
 
     # --- running one call -----------------------------------------------------------------
 
@@ -163,8 +164,12 @@ class ToolBox:
         if tool is None:
             if self.invalid is None:
                 raise ValueError(f"unknown tool {part.tool!r}")
-            args = {"tool": part.tool, "error": f"there is no tool named {part.tool!r}; "
-                    f"available: {', '.join(sorted(self.tools))}"}
+            # Stored and replayed as a call of `invalid` with {tool, error} (OpenCode 1.18.33):
+            # the caller's dict is replaced in place so the finished part records this input.
+            routed = {"tool": part.tool, "error": f"There is no tool named {part.tool!r}. "
+                      f"The tools you can call are: {', '.join(sorted(self.tools))}."}
+            args.clear()
+            args.update(routed)
             part.tool, tool = "invalid", self.invalid
         try:
             if self._is_doom_loop(part, args):

@@ -29,6 +29,7 @@ CLEARED = "[This tool output was removed to save context space.]"
 COMPACTION_REQUEST = "Summarise our conversation so far."
 SUBTASK_NOTE = "The user had the tool below run on their behalf."
 MEDIA_NOTE = "[An attachment ({mime}{name}) was left out here.]"
+ATTACHMENTS_NOTE = "Attachments from the tool results above:"
 CAPPED_NOTE = "\n[... {dropped} more characters of this output were cut for the summary.]"
 
 
@@ -93,8 +94,9 @@ def _user_content(entry: Any, strip_media: bool) -> list[dict[str, Any]]:
 
 
 def _user_message(content: list[dict[str, Any]]) -> dict[str, Any]:
-    if all(c["type"] == "text" for c in content):
-        return {"role": "user", "content": "\n\n".join(c["text"] for c in content)}
+    # A lone text goes as a string; several parts stay separate items, as the AI SDK sends them.
+    if len(content) == 1 and content[0]["type"] == "text":
+        return {"role": "user", "content": content[0]["text"]}
     return {"role": "user", "content": content}
 
 
@@ -113,7 +115,8 @@ def tool_output(part: Any, cap: int | None = None) -> str:
             return CLEARED
         return _cap(field(state, "output") or "", cap)
     if status == "error":
-        return _cap(f"Error: {field(state, 'error') or 'the tool failed'}", cap)
+        # The stored error as it is: OpenCode 1.18.33 adds no prefix.
+        return _cap(field(state, "error") or "the tool failed", cap)
     return INTERRUPTED
 
 
@@ -168,7 +171,7 @@ def _assistant_messages(entry: Any, model_ref: str, strip_media: bool, cap: int 
     out = [message, *results]
     if media:
         # Chat APIs take media in user turns only: tool attachments follow their results.
-        out.append({"role": "user", "content": [{"type": "text", "text": "Attachments from the tool results above:"},
+        out.append({"role": "user", "content": [{"type": "text", "text": ATTACHMENTS_NOTE},
                                                 *media]})
     return out
 

@@ -1,13 +1,15 @@
 """A prompt's parts -> the stored user message and its parts.
 
-File parts are expanded into their content right away (as OpenCode does), as a synthetic text
-part beside the file part, so the model sees what the file held when the user sent it. Open
-editor buffers win over the disk copy because reading goes through the workspace.
+File parts are expanded into their content right away, as OpenCode 1.18.33 does: a synthetic
+text naming the read call, a synthetic text with the read tool's output, then the file part, so
+the model sees what the file held when the user sent it. Open editor buffers win over the disk
+copy because reading goes through the workspace.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 import mimetypes
 from pathlib import Path
@@ -28,10 +30,9 @@ from .message import (
     UserMessage,
     UserTime,
 )
-from .tools.base import Workspace
-
-MAX_INLINE_BYTES = 256 * 1024
-
+from .tools.base import ToolError, Workspace
+from .tools.read import DEFAULT_LIMIT
+from .tools.read import tool as read_tool
 
 @dataclass
 class PromptInput:
@@ -59,41 +60,47 @@ def parse_file_url(url: str) -> tuple[Path, int | None, int | None]:
     return Path(unquote(parsed.path)), line("start"), line("end")
 
 
-def _numbered(text: str, start: int | None, end: int | None) -> tuple[str, int, int]:
-    lines = text.splitlines()
-    first = max(start or 1, 1)
-    last = min(end or len(lines), len(lines))
-    body = "\n".join(f"{n}: {lines[n - 1]}" for n in range(first, last + 1))
-    return body, first, last
+def _read_note(ids: dict[str, str], args: dict[str, Any]) -> TextPart:
+    """What OpenCode 1.18.33 stores first for an attached file: the read call it made for it."""
+    return TextPart(id=new_id("prt"), **ids, synthetic=True,
+                    text=f"The read tool was called with this input: {json.dumps(args, separators=(',', ':'))}")
 
 
 async def expand_file(workspace: Workspace, ids: PartOwner, url: str, mime: str,
                       filename: str | None) -> list[Any]:
+    """An attached file or folder as OpenCode 1.18.33 stores it: a synthetic text naming the read
+    call, a synthetic text with the read tool's output, then the file part itself."""
     path, start, end = parse_file_url(url)
     name = filename or path.name
     if await workspace.is_dir(path):
-        entries = sorted(p.name + ("/" if p.is_dir() else "") for p in path.iterdir())
-        listing = "\n".join(entries)
-        note = TextPart(id=new_id("prt"), **ids, synthetic=True,
-                        text=f"Contents of the directory {path}:\n{listing}")
-        return [note, FilePart(id=new_id("prt"), **ids, mime="application/x-directory", url=url, filename=name)]
+        listing = read_tool._directory(path, name, 1, DEFAULT_LIMIT).output
+        return [_read_note(ids, {"filePath": str(path)}),
+                TextPart(id=new_id("prt"), **ids, synthetic=True, text=listing),
+                FilePart(id=new_id("prt"), **ids, mime="application/x-directory", url=url, filename=name)]
     guessed = mime if mime and mime != "text/plain" else (mimetypes.guess_type(str(path))[0] or mime or "text/plain")
     if guessed.startswith("image/") or guessed == "application/pdf":
         data = await workspace.read_bytes(path)
         data_url = f"data:{guessed};base64,{base64.b64encode(data).decode()}"
         return [FilePart(id=new_id("prt"), **ids, mime=guessed, url=data_url, filename=name)]
     text = await workspace.read_text(path)
-    if len(text.encode("utf-8", "replace")) > MAX_INLINE_BYTES and start is None:
-        text = text[:MAX_INLINE_BYTES]
-    body, first, last = _numbered(text, start, end)
-    lines = f" (lines {first}-{last})" if start or end else ""
-    note = TextPart(
-        id=new_id("prt"), **ids, synthetic=True,
-        text=f"The user attached the file {path}{lines}:\n<file>\n{body}\n</file>",
-    )
-    selected = "\n".join(text.splitlines()[first - 1:last]) if (start or end) else text
+    args: dict[str, Any] = {"filePath": str(path)}
+    if start is not None:
+        args["offset"] = max(start, 1)
+        if end is not None:
+            args["limit"] = max(end - (args["offset"] - 1), 1)
+    note = _read_note(ids, args)
+    try:
+        output = read_tool._file(path, name, text, args.get("offset", 1), args.get("limit", DEFAULT_LIMIT)).output
+    except ToolError as exc:
+        return [TextPart(id=new_id("prt"), **ids, synthetic=True,
+                         text=f"Reading {path} with the read tool failed: {exc}")]
+    first = args.get("offset", 1)
+    lines = text.splitlines()
+    last = min(first - 1 + args.get("limit", len(lines)), len(lines))
+    selected = "\n".join(lines[first - 1:last]) if start is not None else text
     source = FileSource(path=str(path), text=SourceText(value=selected[:4000], start=first, end=last))
-    return [note, FilePart(id=new_id("prt"), **ids, mime="text/plain", url=url, filename=name, source=source)]
+    return [note, TextPart(id=new_id("prt"), **ids, synthetic=True, text=output),
+            FilePart(id=new_id("prt"), **ids, mime="text/plain", url=url, filename=name, source=source)]
 
 
 async def build_user_message(

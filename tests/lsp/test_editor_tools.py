@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -219,7 +218,7 @@ async def test_code_action_asks_opencode_to_fix_the_diagnostics(client, fake, wo
         command=action.command.command, arguments=action.command.arguments))
     result = await answer_of(client, started)
     assert result["parts"][-2]["text"] == "Defined it."
-    user = [m for m in main_requests(fake)[0]["messages"] if m["role"] == "user"][-1]["content"]
+    user = json.dumps([m for m in main_requests(fake)[0]["messages"] if m["role"] == "user"][-1]["content"])
     assert "undefined name 'undefined_name'" in user and "line 2" in user
     assert "2: print(undefined_name)" in user
 

@@ -325,7 +325,11 @@ async def test_system_prompt_and_file_parts_reach_the_model(client, fake, worksp
     system = request["messages"][0]
     assert system["role"] == "system"
     assert "Always answer in haiku." in system["content"] and str(workspace) in system["content"]
-    user = request["messages"][-1]["content"]
+    # The prompt's text, then the read call for the range and its output, each its own item.
+    items = request["messages"][-1]["content"]
+    assert [c["type"] for c in items] == ["text", "text", "text"] and items[0]["text"] == "look at this"
+    assert '"offset":2,"limit":2' in items[1]["text"]
+    user = items[2]["text"]
     assert "2: two" in user and "3: three" in user and "4: four" not in user
     stored = (await call(client, "opencode/session/messages", {"sessionID": sid}))[0]["parts"]
     file_part = next(p for p in stored if p["type"] == "file")
@@ -340,4 +344,4 @@ async def test_agent_part_asks_for_the_subagent(client, fake):
     stored = (await call(client, "opencode/session/messages", {"sessionID": sid}))[0]["parts"]
     assert [p["type"] for p in stored] == ["text", "agent", "text"]
     request = [r for r in fake.requests if not is_title_request(r)][0]
-    assert "explore" in request["messages"][-1]["content"]
+    assert "explore" in json.dumps(request["messages"][-1]["content"])

@@ -20,12 +20,9 @@ class InvalidTool:
     async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         name = args.get("tool") or "unknown"
         error = args.get("error") or "no reason given"
-        return ToolResult(
-            title="Invalid tool call",
-            output=f"The call to the tool {name!r} was invalid and did not run: {error}\n"
-                   "Fix the call (tool name and arguments as its schema describes) and try again.",
-            metadata={"tool": name},
-        )
+        # As OpenCode 1.18.33 words it in substance: one line, the reason after a fixed lead.
+        return ToolResult(title="Invalid tool call", output=f"The tool call was not valid, so it did not run: {error}",
+                          metadata={"tool": name})
 
 
 tool = InvalidTool()

@@ -64,12 +64,18 @@ class TaskTool:
                            task_id=args.get("task_id") or None, command=args.get("command") or None)
         session_id = result["session_id"]
         text = result.get("text") or ""
-        output = (f"task_id: {session_id} (pass it as task_id to continue this subagent)\n\n"
-                  f"<task_result>\n{text}\n</task_result>")
+        output = task_envelope(session_id, "completed", text)
         metadata: dict[str, Any] = {"sessionId": session_id}
         if result.get("summary") is not None:
             metadata["summary"] = result["summary"]
         return ToolResult(title=str(description), output=output, metadata=metadata)
+
+
+def task_envelope(session_id: str, state: str, text: str) -> str:
+    """The result as OpenCode 1.18.33 hands it to the model: the subagent's session id (which
+    ``task_id`` takes to continue it) and state around its last text."""
+    body = "task_error" if state == "error" else "task_result"
+    return f'<task id="{session_id}" state="{state}">\n<{body}>\n{text}\n</{body}>\n</task>'
 
 
 tool = TaskTool()

@@ -64,9 +64,11 @@ class TodoWriteTool:
         saved = setter(todos)
         saved = saved if isinstance(saved, list) else todos
         remaining = [t for t in saved if t.get("status") != "completed"]
+        # The model reads the whole list as it sent it (no ids), as OpenCode 1.18.33 answers.
+        listed = [{k: t[k] for k in ("content", "status", "priority")} for t in todos]
         return ToolResult(
             title=f"{len(remaining)} todos",
-            output=json.dumps(remaining, indent=2, ensure_ascii=False),
+            output=json.dumps(listed, indent=2, ensure_ascii=False),
             metadata={"todos": saved},
         )
 
