@@ -129,6 +129,8 @@ class StepProcessor:
                         await asyncio.gather(*self.tasks)
                     if self.result.halted is None:
                         self._on_finish(event, await self.track() if self.track is not None else None)
+                    else:
+                        self._abort_siblings()
         finally:
             # Parts left open by an error or cancel are still written with what they have.
             self._close_text()
@@ -240,6 +242,16 @@ class StepProcessor:
         msg.cost += cost or 0
         msg.tokens = tokens
         self.sessions.update_message(msg)
+
+    def _abort_siblings(self) -> None:
+        """A halted step (doom loop refused) ends with the stream in OpenCode 1.18.33: results of
+        the step's other calls never reach the message, so every call of it ends as an error."""
+        for part in self.tools.values():
+            if isinstance(part.state, ToolStateCompleted):
+                part.state = ToolStateError(input=part.state.input, error="Tool execution aborted",
+                                            metadata={"interrupted": True},
+                                            time=ToolTimeEnd(start=part.state.time.start, end=now_ms()))
+                self.sessions.update_part(part)
 
     def interrupt(self, error_text: str = "Tool execution aborted") -> None:
         """Mark every unfinished tool of this step as interrupted (abort or failure)."""

@@ -153,7 +153,7 @@ class ToolBox:
         )
 
     async def execute(self, part: ToolPart, args: dict[str, Any]) -> tuple[str, str, dict[str, Any], Any]:
-        from .permission import PermissionRejected
+        from .permission import PermissionDenied, PermissionRejected
 
         if part.tool == STRUCTURED_TOOL:
             self.structured = args
@@ -175,7 +175,7 @@ class ToolBox:
             if self._is_doom_loop(part, args):
                 try:
                     await self._ask(part, "doom_loop", [part.tool], [part.tool], {"tool": part.tool, "input": args})
-                except PermissionRejected as exc:
+                except (PermissionRejected, PermissionDenied) as exc:  # the user or a rule said no
                     raise StepHalted(str(exc)) from exc
             ctx = ToolContext(
                 session_id=self.message.sessionID, message_id=self.message.id, call_id=part.callID,

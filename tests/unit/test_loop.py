@@ -215,7 +215,27 @@ async def test_rejected_doom_loop_ends_the_message_with_an_error_and_no_step_fin
     assert answer["info"]["error"]["name"] == "UnknownError" and answer["info"].get("finish") is None
     assert answer["info"]["time"].get("completed")
     assert [p["type"] for p in answer["parts"]] == ["step-start", "tool", "tool", "tool"]
-    assert [p["state"]["status"] for p in answer["parts"][1:]] == ["completed", "completed", "error"]
+    # The step ends with the stream, as in OpenCode 1.18.33: all three calls end as errors.
+    assert [p["state"]["status"] for p in answer["parts"][1:]] == ["error", "error", "error"]
+    assert answer["parts"][1]["state"]["error"] == "Tool execution aborted"
+
+
+async def test_doom_loop_denied_by_a_rule_halts_like_a_rejection(root):
+    call = f'{{"filePath": "{root / "a.txt"}"}}'
+    same = [ToolCallStart(index=i, id=f"c{i}", name="read") for i in range(3)] + \
+           [ToolCall(index=i, id=f"c{i}", name="read", arguments=call) for i in range(3)] + \
+           [Finish(reason="tool-calls")]
+    app = App(root, Config(model="fake/m", permission={"*": "allow", "doom_loop": "deny"}), MemoryStore(),
+              provider=ScriptedProvider([same, [TextDelta(text="never asked"), Finish(reason="stop")]]),
+              data_dir=root.parent / "data")
+    session = app.sessions.create()
+    await asyncio.wait_for(app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}])), 10)
+    entries = app.sessions.messages(session.id)
+    assert len(entries) == 2 and len(app.provider.model.requests) == 1
+    answer = entries[1]
+    assert answer["info"]["error"]["name"] == "UnknownError" and answer["info"].get("finish") is None
+    assert [p["type"] for p in answer["parts"]] == ["step-start", "tool", "tool", "tool"]
+    assert [p["state"]["status"] for p in answer["parts"][1:]] == ["error", "error", "error"]
 
 
 async def test_session_records_the_agent_and_model_of_each_prompt(root):
