@@ -33,7 +33,8 @@ from .message import (
     UserTime,
     parse_part,
 )
-from .transcript import field, has_compaction, info_of, is_user, parts_of, to_model_messages
+from .compaction_text import summary_request_text
+from .transcript import field, has_compaction, info_of, is_user, parts_of
 
 log = logging.getLogger(__name__)
 
@@ -265,8 +266,6 @@ def replay_turn(entries: list[Any], request_id: str) -> tuple[Any, list[Any]]:
 
 # --- the summariser ---------------------------------------------------------------------------
 
-TOOL_OUTPUT_CAP = 2_000  # characters of each tool output the summariser reads
-
 SUMMARY_TEMPLATE = """Write the summary now. It replaces everything above it: the work will go on from your summary and the last few messages, which are kept as they are. Write for an engineer who has to continue without seeing this conversation.
 
 Use these headings, in this order, and keep every section even when it is short ("none" is a fine answer):
@@ -299,7 +298,7 @@ Paths of the files that matter, each with a few words on its role.
 
 Be specific and brief. Record only what actually happened; do not invent progress. Do not call tools."""
 
-UPDATE_NOTE = """The conversation above opens with an earlier summary. Produce one updated summary: keep its points that still hold, fold in what happened after it, and drop what is no longer true."""
+UPDATE_NOTE = """The prior summary covers everything before the conversation. Produce one updated summary of both: keep its points that still hold, fold in what happened in the conversation (which wins where the two disagree), and drop what is finished or no longer true; anything you leave out is lost."""
 
 CONTINUE_TEXT = """The conversation was summarised to free context. Carry on from the summary with the next steps if there are any; if it is not clear how to go on, stop and ask the user."""
 
@@ -372,14 +371,11 @@ class Compaction:
         sessions.update_message(message)
         stepper.current = message
         agent = self.app.agents.get("compaction")
-        instruction = SUMMARY_TEMPLATE
-        if head and has_compaction(head[0]):
-            instruction = f"{UPDATE_NOTE}\n\n{SUMMARY_TEMPLATE}"
+        # As OpenCode 1.18.33: the conversation written out as text in one user message.
         chat = ChatRequest(
             model=model.info,
             messages=[{"role": "system", "content": getattr(agent, "prompt", None) or SUMMARY_SYSTEM},
-                      *to_model_messages(head, model.info.ref, strip_media=True, tool_output_cap=TOOL_OUTPUT_CAP),
-                      {"role": "user", "content": instruction}],
+                      {"role": "user", "content": summary_request_text(head, SUMMARY_TEMPLATE, UPDATE_NOTE)}],
             max_tokens=max_output_tokens(model.info.limit),
         )
         self._set_compacting(session_id, now_ms())

@@ -64,7 +64,8 @@ async def test_usage_over_the_limit_compacts_in_the_same_run(client, fake):
     requests = main_requests(fake)
     assert len(requests) == 3
     summary = json.dumps(requests[1]["messages"])
-    assert requests[1]["messages"][-1]["content"] == SUMMARY_TEMPLATE and not requests[1].get("tools")
+    assert requests[1]["messages"][-1]["content"].endswith(SUMMARY_TEMPLATE) and not requests[1].get("tools")
+    assert [m["role"] for m in requests[1]["messages"]] == ["system", "user"]
     assert "tell me about apples" in summary
     resumed = json.dumps(requests[2]["messages"])
     assert "The user asked about apples." in resumed and "orchard" not in resumed

@@ -280,7 +280,12 @@ async def test_overflowing_step_compacts_at_once_in_the_same_run(tmp_path):
     assert len(model.requests) == 3
     summary_request, final_request = model.requests[1], model.requests[2]
     assert "apples" in texts(summary_request)
-    assert summary_request.tools == [] and summary_request.messages[-1]["content"] == SUMMARY_TEMPLATE
+    # OpenCode 1.18.33's shape: the system prompt, then one user message with the conversation
+    # written out as text, then the instructions.
+    assert summary_request.tools == [] and [m["role"] for m in summary_request.messages] == ["system", "user"]
+    request_text = summary_request.messages[1]["content"]
+    assert request_text.endswith(SUMMARY_TEMPLATE) and "<conversation>\n[user] tell me about apples" in request_text
+    assert "[assistant] First answer about apples." in request_text
     assert "Apples were discussed." in texts(final_request)
     entries = app.sessions.messages(sid)
     shape = [(e["info"]["role"], e["info"].get("summary"), [p["type"] for p in e["parts"]]) for e in entries]
@@ -334,7 +339,10 @@ async def test_summarize_on_demand_stops_and_an_update_follows(tmp_path):
     assert "SUMMARY-ONE" in second and "alpha" not in second
     assert await app.compaction.summarize(sid) is True
     update = model.requests[3]
-    assert update.messages[-1]["content"].startswith(UPDATE_NOTE) and "SUMMARY-ONE" in texts(update)
+    update_text = update.messages[-1]["content"]
+    assert [m["role"] for m in update.messages] == ["system", "user"]
+    assert "<prior-summary>\nSUMMARY-ONE\n</prior-summary>" in update_text and UPDATE_NOTE in update_text
+    assert "[user] beta" in update_text and "[user] alpha" not in update_text
     assert "session.compacted" in events
     await ask(app, sid, "gamma")
     last = texts(model.requests[4])
