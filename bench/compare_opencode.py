@@ -196,8 +196,6 @@ def without_known(view: dict[str, Any], model: str) -> dict[str, Any]:
     requests = []
     for request in view["requests"]:
         request = {**request, "tools": [t for t in request["tools"] if t not in KNOWN_ONLY_IN_OPENCODE_TOOLS]}
-        if "gpt-5" in model and request["tools"]:
-            request["tool_choice"] = None  # litellm drops it for GPT-5 ids (fidelity.md)
         requests.append(request)
     return {**view, "requests": requests}
 

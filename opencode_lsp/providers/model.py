@@ -113,6 +113,10 @@ class LitellmModel:
             ]
             if request.tool_choice is not None:
                 options["tool_choice"] = request.tool_choice
+                if str(self.route.litellm_model or "").startswith("openai/"):
+                    # litellm's table says GPT-5-class models take no tool_choice and drops it;
+                    # OpenAI-style servers accept it, and OpenCode 1.18.33 sends it.
+                    options["allowed_openai_params"] = ["tool_choice"]
         for key in ("max_tokens", "temperature", "top_p"):
             value = getattr(request, key)
             if value is not None:

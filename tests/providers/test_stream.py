@@ -64,6 +64,14 @@ async def test_two_parallel_tool_calls_split_across_chunks(fake, provider):
     assert sent["tool_choice"] == "auto"
 
 
+async def test_tool_choice_reaches_gpt5_class_models(fake, provider):
+    """litellm would drop tool_choice for GPT-5-class ids; OpenCode 1.18.33 sends "auto"."""
+    fake.add_turns([{"text": "ok"}])
+    model = provider.get("fake", "gpt-5-fake")
+    await collect(model, request_for(model, tools=[READ_TOOL], tool_choice="auto"))
+    assert fake.requests[-1]["tool_choice"] == "auto" and fake.requests[-1]["model"] == "gpt-5-fake"
+
+
 async def test_stop_after_tool_calls_still_reports_tool_calls(fake, provider):
     fake.add_turns([{"tool_call": {"name": "read", "arguments": {}}}, {"finish": "stop"}])
     events = await collect(provider.get("fake", "m"))
