@@ -229,7 +229,9 @@ class EditorWorkspace(DiskWorkspace):
         current = self.ls.workspace.text_documents.get(doc.uri)
         self.synced[doc.uri] = current.version if current is not None and current.source == disk else sent
         if unsaved:
-            self._tell_unsaved(path)
+            self._tell(types.MessageType.Warning,
+                       f"opencode restored {self.relative(path)} on disk and in the editor, over unsaved changes: "
+                       "they are not on disk; undo in the editor brings them back.")
 
     async def delete(self, path: Path) -> None:
         doc = self._open_document(path)

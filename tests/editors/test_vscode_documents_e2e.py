@@ -2,9 +2,10 @@
 undone: the tab ends clean, showing what is on disk, and Ctrl+S saves without VS Code's save
 conflict ("The content of the file is newer"). A user's unsaved typing in that file is kept in the
 buffer and on disk, the user is told, and Ctrl+Z still brings back the text before the agent's
-edit. Its own code-server with auto save off, as desktop VS Code has it (in a browser VS Code saves
-after a second by default, which hides all this); the model is shared with the other e2e modules
-(conftest.py). Screenshots go to tests/artifacts/vscode-e2e/."""
+edit; typing that an undo of the turn replaces is one Ctrl+Z away too. Its own code-server with
+auto save off, as desktop VS Code has it (in a browser VS Code saves after a second by default,
+which hides all this); the model is shared with the other e2e modules (conftest.py). Screenshots
+go to tests/artifacts/vscode-e2e/."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def desktop(model, vsix, chromium_browser, tmp_path_factory):
     workspace = root / "ws"
     workspace.mkdir()
     (workspace / "opencode.json").write_text(json.dumps({"permission": {"edit": "ask"}}))
-    for name in ("calc.py", "calc2.py"):  # before the window opens, so Quick Open lists them
+    for name in ("calc.py", "calc2.py", "calc3.py"):  # before the window opens, so Quick Open lists them
         (workspace / name).write_text(CALC)
     settings = {**settings_for(model.base_url), "files.autoSave": "off"}
     server = CodeServer(code_server_entry(), root, workspace, settings,
@@ -155,3 +156,43 @@ def test_agent_edit_keeps_unsaved_typing(vscode, model):
     wait_until(lambda: "# the product" not in shown_text(vscode), 20, "the editor's undo")
     assert "# typed, not saved" in shown_text(vscode)
     vscode.shot("26-unsaved-typing-editor-undo")
+
+
+def test_undo_over_unsaved_typing_keeps_it_one_undo_away(vscode, model):
+    ws = vscode.server.workspace
+    calc = ws / "calc3.py"
+    vscode.clear_notifications()
+    vscode.open_file("calc3.py")
+    model.set_script(edit_turns(calc, "return a + b", "return a + b  # the sum", "Annotated add."))
+    run_and_approve(vscode, "annotate add in calc3", "Annotated add.")
+    wait_until(lambda: "# the sum" in shown_text(vscode), 30, "the edit in the editor")
+    wait_until(lambda: not dirty(vscode, "calc3.py"), 20, "the tab to be clean after the agent's edit")
+    page = vscode.page
+    page.locator(".editor-group-container.active .monaco-editor .view-lines").first.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("# typed later\n")
+    wait_until(lambda: dirty(vscode, "calc3.py"), 20, "the tab to show the unsaved typing")
+    # Undo the turn: the disk goes back to the file before the turn, the buffer follows, and the
+    # user is told their unsaved changes were there; Ctrl+Z brings them back, and they save them.
+    vscode.send("/undo ")
+    wait_until(lambda: calc.read_text() == CALC, 60, "the file restored on disk")
+    wait_until(lambda: "# the sum" not in shown_text(vscode), 30, "the restored text in the editor")
+    warning = wait_until(lambda: [n for n in vscode.notifications() if "restored calc3.py" in n], 30, "the warning")
+    assert "not on disk" in warning[0], warning
+    vscode.shot("27-undo-over-unsaved-typing")
+    page.locator(".editor-group-container.active .monaco-editor .view-lines").first.click()
+    page.keyboard.press("Control+Z")
+    wait_until(lambda: "# typed later" in shown_text(vscode), 20, "the editor's undo to bring the typing back")
+    assert "# the sum" in shown_text(vscode)
+    # The file changed on disk while the buffer held unsaved changes, so VS Code asks before
+    # saving over it (VS Code's own rule; its extension API has no way to make a modified
+    # document re-read its file); Overwrite saves what the user sees.
+    page.keyboard.press("Control+S")
+    wait_until(lambda: not dirty(vscode, "calc3.py") or conflicts(vscode), 30, "the save to end")
+    vscode.shot("28-undo-over-unsaved-typing-save")
+    if conflicts(vscode):
+        page.locator(".notification-list-item", has_text="newer").locator("a.monaco-button", has_text="Overwrite").click()
+    wait_until(lambda: not dirty(vscode, "calc3.py"), 30, "the save to end")
+    text = calc.read_text()
+    assert "# typed later" in text and "# the sum" in text
+    vscode.shot("29-undo-over-unsaved-typing-saved")

@@ -224,3 +224,25 @@ async def test_undo_undo_redo_redo_over_lsp_with_calc_open(client, fake, workspa
     # The buffer only ever held opencode's own text (no user typing): no walk step may warn
     # about "unsaved changes".
     assert not [m.message for m in client.messages if m.type == types.MessageType.Warning]
+
+
+@pytest.mark.files({"calc.py": CALC})
+async def test_undo_over_unsaved_typing_says_it_is_not_on_disk(client, fake, workspace):
+    """An undo restores the disk and the buffer over the user's unsaved typing: the warning says
+    their changes are not on disk (only the editor's undo has them)."""
+    buffers = Buffers(client)
+    calc = workspace / "calc.py"
+    buffers.open(calc)
+    fake.set_script([
+        [{"tool_call": {"name": "edit", "arguments": {"filePath": str(calc), "oldString": "a - b", "newString": "a + b"}}}],
+        [{"text": "fixed"}],
+    ])
+    sid, _ = await run(client)
+    assert buffers.text(calc) == FIXED
+    buffers.type(calc, FIXED + "# typed, not saved\n")
+    user = next(m["info"]["id"] for m in await call(client, "opencode/session/messages", {"sessionID": sid})
+                if m["info"]["role"] == "user")
+    await call(client, "opencode/session/revert", {"sessionID": sid, "messageID": user})
+    assert calc.read_text() == CALC and buffers.text(calc) == CALC
+    (warning,) = [m.message for m in client.messages if m.type == types.MessageType.Warning]
+    assert "restored calc.py" in warning and "not on disk" in warning
