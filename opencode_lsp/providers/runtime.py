@@ -8,10 +8,17 @@ Two hazards are handled here, before and during the import:
   stall for seconds behind a firewall; the bundled copy is good enough for us;
 - it may ``print()``; over stdio, stdout is the JSON-RPC channel and one stray line corrupts it,
   so the import runs with stdout redirected to stderr and debug output is switched off after.
+
+Importing is not all: litellm's first call imports some dozens more modules and loads a tokenizer
+(it prices every call, even a stream), about 0.3 s of CPU that would land between the user's
+first prompt and its first token. ``warm_up`` therefore also rehearses one streamed call against
+litellm's built-in mock response (no network), so the first real call finds all of that done.
+Tokenizers are never downloaded: litellm would fetch some from the network for that pricing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -42,6 +49,8 @@ def litellm() -> Any:
             # Parameters a provider does not accept (e.g. stream_options on some local servers)
             # are dropped instead of failing the whole call.
             module.drop_params = True
+            # Its pricing of each call would otherwise download a tokenizer for some models.
+            module.disable_hf_tokenizer_download = True
             logging.getLogger("LiteLLM").setLevel(logging.WARNING)
             _module = module
     return _module
@@ -51,20 +60,66 @@ def is_loaded() -> bool:
     return _module is not None
 
 
+_rehearsed = False
+
+
+def rehearse() -> None:
+    """One streamed call answered by litellm's mock (no network), on a private event loop, so
+    the lazy imports and the tokenizer of the first call are loaded before a prompt needs them."""
+    global _rehearsed
+    if _rehearsed:
+        return
+    lib = litellm()
+
+    async def call() -> None:
+        stream = await lib.acompletion(model="openai/warm-up", messages=[{"role": "user", "content": "hi"}],
+                                       stream=True, mock_response="ok")
+        async for _ in stream:
+            pass
+
+    def run() -> None:
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                asyncio.run(call())
+        except Exception:  # only an optimisation: the first real call does the same work itself
+            log.warning("rehearsing a litellm call failed", exc_info=True)
+
+    with _lock:
+        if _rehearsed:
+            return
+        _rehearsed = True  # tried once: a failure is not retried on every warm-up
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            run()
+            return
+        # Called from a coroutine: the rehearsal needs an event loop of its own.
+        helper = threading.Thread(target=run, name="litellm-rehearsal", daemon=True)
+        helper.start()
+        helper.join()
+
+
 def warm_up(background: bool = True) -> threading.Thread | None:
-    """Import litellm now, in a daemon thread unless ``background`` is False."""
-    if _module is not None:
+    """Import litellm and rehearse a call now, in a daemon thread unless ``background`` is False."""
+    if _rehearsed:
         return None
     if not background:
-        litellm()
+        _load_and_rehearse()
         return None
 
     def load() -> None:
-        try:
-            litellm()
-        except Exception:  # the first real call will raise the same error where it can be reported
-            log.exception("importing litellm failed")
+        _load_and_rehearse()
 
     thread = threading.Thread(target=load, name="litellm-import", daemon=True)
     thread.start()
     return thread
+
+
+def _load_and_rehearse() -> None:
+    try:
+        litellm()
+    except Exception:  # the first real call will raise the same error where it can be reported
+        log.exception("importing litellm failed")
+        return
+    rehearse()
+

@@ -11,7 +11,7 @@ import pytest
 from opencode_lsp.providers import LitellmProvider, parse_settings, route_for, split_ref
 from opencode_lsp.providers.settings import NO_KEY
 
-from .conftest import collect
+from .conftest import collect, of_type
 
 KNOWN = {"openai", "anthropic", "ollama", "openrouter", "gemini"}
 
@@ -161,3 +161,35 @@ def test_loading_litellm_prints_nothing_on_stdout():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout == ""
+
+
+def test_warm_up_rehearses_a_call_without_network_or_stdout():
+    """After warm_up the first call's lazy work (its tokenizer for pricing) is done, nothing was
+    printed, no socket was opened, and a real call still streams."""
+    code = textwrap.dedent("""
+        import socket, sys
+        opened = []
+        real_connect = socket.socket.connect
+        def connect(self, address):
+            opened.append(address)
+            return real_connect(self, address)
+        socket.socket.connect = connect
+        from opencode_lsp.providers import runtime
+        assert "litellm.litellm_core_utils.default_encoding" not in sys.modules
+        runtime.warm_up(background=False)
+        assert "litellm.litellm_core_utils.default_encoding" in sys.modules
+        assert runtime.litellm().disable_hf_tokenizer_download is True
+        assert opened == [], opened
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ""
+
+
+async def test_a_call_after_warm_up_streams_from_the_server(provider, fake):
+    from opencode_lsp.providers import runtime
+
+    runtime.warm_up(background=False)
+    fake.set_script([[{"text": "after the rehearsal", "chunks": 3}]])
+    events = await collect(provider.get("fake", "m"))
+    assert "".join(e.text for e in of_type(events, "text-delta")) == "after the rehearsal"
