@@ -26,6 +26,8 @@ RESULTS = BENCH / "RESULTS.md"
 TIMEOUT_S = 900
 # Lines of bench_opencode.py's output repeated at the top of the report.
 HEADLINE = ("opencode-lsp:", "OpenCode ", "ratio (ours / OpenCode)")
+# Lines of any script's output gathered under "Targets": the figures the issues set goals for.
+TARGETS = ("ratio", "target")
 
 INTRO = """\
 # Benchmark results
@@ -60,6 +62,14 @@ def versions() -> list[str]:
     if opencode.exists():
         out.append(f"- OpenCode (npm opencode-ai) {_run([str(opencode), '--version']) or 'unknown'}")
     return out
+
+
+def load() -> str:
+    """The load average and how many processes were runnable: the machine is shared."""
+    fields = _read("/proc/loadavg").split()
+    if len(fields) < 4:
+        return "unknown"
+    return f"load average {fields[0]} / {fields[1]} / {fields[2]} (1 / 5 / 15 min), runnable {fields[3]}"
 
 
 def _read(path: str) -> str:
@@ -110,15 +120,25 @@ def main() -> int:
         scripts = [s for s in scripts if s.stem in args.only]
     sections = []
     headline: list[str] = []
+    targets: list[str] = []
+    loads = [f"- at the start: {load()}"]
     for script in scripts:
         print(f"== {script.name}", flush=True)
+        before = load()
         status, seconds, output = run_script(script)
         print(output.rstrip(), f"\n({status}, {seconds:.0f} s)", flush=True)
         headline.extend(f"- {line.strip()}" for line in output.splitlines() if line.startswith(HEADLINE))
+        targets.extend(f"- {script.stem}: {line.strip()}" for line in output.splitlines()
+                       if any(word in line for word in TARGETS))
+        loads.append(f"- {script.stem}: before {before}; after {load()}")
         sections.append(f"## {script.stem}\n\n{docstring_title(script)}\n\n"
                         f"`{status}`, {seconds:.0f} s\n\n```\n{output.rstrip()}\n```\n")
-    top = ["## Side by side with OpenCode\n", *(headline or ["- (bench_opencode.py did not run)"]), ""]
-    text = "\n".join([INTRO, *top, "## Machine\n", *machine(), "", "## Versions\n", *versions(), "", *sections])
+    top = ["## Side by side with OpenCode\n", *(headline or ["- (bench_opencode.py did not run)"]), "",
+           "## Targets\n", "Every output line that states a ratio or a target, as printed.\n",
+           *(targets or ["- (none printed)"]), ""]
+    text = "\n".join([INTRO, *top, "## Machine\n", *machine(), "", "## Load while running\n",
+                       "Other work shares the machine; the load average at each script's start and end:\n",
+                       *loads, "", "## Versions\n", *versions(), "", *sections])
     RESULTS.write_text(text)
     print(f"wrote {RESULTS}")
     return 0
