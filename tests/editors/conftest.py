@@ -1,6 +1,7 @@
-"""Fixtures shared by the VS Code end-to-end modules (tests/editors/test_vscode_e2e*.py): one
-scripted model and one code-server window for the whole run, with the packaged extension
-installed. Tests leave the window usable through `vscode_test` (see test_vscode_e2e.py)."""
+"""Fixtures shared by the VS Code end-to-end modules (tests/editors/test_vscode_e2e*.py): the
+packaged extension, one Chromium, one scripted model and one code-server window for the whole run
+(the trust module opens its own window). `vscode_test` gives each test a ready chat and cleans up
+after it."""
 
 from __future__ import annotations
 
