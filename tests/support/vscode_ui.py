@@ -168,11 +168,23 @@ class Window:
         """Show the chat; idempotent (clicking the activity-bar icon of an open view would close it)."""
         if self.chat_visible():
             return
+        item = self.page.locator('.activitybar .action-item:has(a[aria-label^="opencode"])').first
+        sidebar = self.page.locator(".part.sidebar")
+
+        def shown() -> bool:
+            if self.chat_visible():
+                return True
+            # Click only when the container is not on screen (a reload may restore the icon as
+            # selected with the side bar still hidden); a click on a shown one would hide it.
+            selected = "checked" in (item.get_attribute("class", timeout=60000) or "")
+            if not selected or not sidebar.is_visible():
+                item.click(timeout=60000)
+                with contextlib.suppress(Exception):
+                    self.chat.locator("#input").wait_for(state="visible", timeout=15000)
+            return self.chat_visible()
+
         try:
-            item = self.page.locator('.activitybar .action-item:has(a[aria-label^="opencode"])').first
-            if "checked" not in (item.get_attribute("class", timeout=60000) or ""):
-                item.click(timeout=60000)  # the container is not shown: one click opens it
-            self.chat.locator("#input").wait_for(state="visible", timeout=90000)
+            wait_until(shown, 120, "the chat to show")
         except Exception:
             self.shot("failed-open-chat")
             raise

@@ -1,7 +1,6 @@
 // The chat webview view: owns the current session, forwards server events to the panel and
 // turns the panel's messages into server requests.
 
-import { isAbsolute } from "node:path";
 import * as vscode from "vscode";
 import type { Attachment, HostToPanel, PanelToHost, QueuedPrompt, SlashCommandName } from "../shared/messages";
 import {
@@ -22,24 +21,13 @@ import {
 } from "../shared/protocol";
 import { emptyState, lastUserMessage, loadSession, reduce, type ViewState } from "../shared/reducer";
 import { parseModel } from "../shared/settings";
+import { OpenAsks } from "./asks";
+import { attachmentPart, insertAtCursor, mcpSummary, resolvePath } from "./chatHelpers";
 import { makeNonce, panelHtml } from "./panelHtml";
 import type { ServerClient } from "./serverClient";
 import { readSettings } from "./serverClient";
 
 const CURRENT_SESSION_KEY = "opencode.currentSession";
-
-/** Mentions carry workspace-relative paths; the server wants absolute file URLs. */
-export function resolvePath(path: string): vscode.Uri {
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri;
-  return isAbsolute(path) || !root ? vscode.Uri.file(path) : vscode.Uri.joinPath(root, path);
-}
-
-export function attachmentPart(attachment: Attachment): PromptPart {
-  const uri = resolvePath(attachment.path);
-  const range = attachment.startLine ? `?start=${attachment.startLine}&end=${attachment.endLine ?? attachment.startLine}` : "";
-  const filename = vscode.workspace.asRelativePath(uri, false);
-  return { type: "file", url: uri.toString() + range, mime: "text/plain", filename };
-}
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = "opencode.chat";
@@ -54,9 +42,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private pending: HostToPanel[] = [];
   /** Prompts typed while the session was busy, sent one by one as runs end. */
   private queue: Array<QueuedPrompt & { agent?: string; model?: string }> = [];
-  /** Permission asks of every session still waiting for an answer (for the badge and toasts). */
-  private readonly openAsks = new Map<string, PermissionRequest>();
-  private readonly askListeners = new Set<(count: number) => void>();
+  /** Permission asks of every session still waiting for an answer (badge, status bar, toasts). */
+  readonly asks: OpenAsks;
   private mcpTimers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -64,6 +51,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly server: ServerClient,
   ) {
     this.state = emptyState(context.workspaceState.get<string>(CURRENT_SESSION_KEY) ?? null);
+    this.asks = new OpenAsks(server, async (sessionID) => {
+      await this.reveal();
+      if (sessionID !== this.state.sessionID) await this.open(sessionID);
+    });
     this.disposables.push(
       server.onEvent((event) => this.onServerEvent(event)),
       server.onState((state, message) => {
@@ -72,8 +63,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           void this.refreshAll().catch((error) => this.notify("error", describe(error)));
           this.watchMcp();
         } else {
-          this.openAsks.clear();
-          this.updateBadge();
+          this.asks.clear();
         }
       }),
     );
@@ -83,59 +73,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const wasRunning = this.state.status.type !== "idle";
     this.state = reduce(this.state, event);
     this.post({ type: "event", event });
-    if (event.type === "permission.asked") {
-      this.openAsks.set(event.properties.id, event.properties);
-      this.updateBadge();
-      if (!this.view?.visible) void this.announceAsk(event.properties);
-    } else if (event.type === "permission.replied") {
-      this.openAsks.delete(event.properties.requestID);
-      this.updateBadge();
-    } else if (event.type === "session.idle" || (event.type === "session.status" && event.properties.status.type === "idle")) {
-      // No ask outlives its run (a stopped run withdraws its asks).
-      const sessionID = event.properties.sessionID;
-      for (const [id, ask] of this.openAsks) if (ask.sessionID === sessionID) this.openAsks.delete(id);
-      this.updateBadge();
-    }
+    this.asks.onEvent(event, Boolean(this.view?.visible));
     // The run ended: the next queued prompt goes out.
     if (wasRunning && this.state.status.type === "idle" && this.queue.length) void this.sendNextQueued();
-  }
-
-  /** Asks waiting anywhere, for the status bar. */
-  onAsks(listener: (count: number) => void): vscode.Disposable {
-    this.askListeners.add(listener);
-    return { dispose: () => this.askListeners.delete(listener) };
-  }
-
-  private updateBadge(): void {
-    const count = this.openAsks.size;
-    // Cleared with a zero badge, not `undefined`: VS Code (1.100) keeps a webview view's last
-    // badge on the activity bar when it is set to undefined; a zero count is drawn as no badge.
-    if (this.view) this.view.badge = { value: count, tooltip: count ? `${count} permission request${count === 1 ? "" : "s"} waiting` : "" };
-    for (const listener of this.askListeners) listener(count);
-  }
-
-  /** A toast for an ask while the chat is hidden: the run waits on it. */
-  private async announceAsk(request: PermissionRequest): Promise<void> {
-    const what = request.patterns.length ? `: ${request.patterns.join(", ")}` : "";
-    const choice = await vscode.window.showWarningMessage(`opencode asks for permission (${request.permission}${what})`, "Show", "Allow once", "Reject");
-    if (!this.openAsks.has(request.id)) return; // answered meanwhile
-    if (choice === "Allow once" || choice === "Reject") {
-      await this.server.request(Methods.permissionReply, { requestID: request.id, reply: choice === "Allow once" ? "once" : "reject" });
-    } else if (choice === "Show") {
-      await this.reveal();
-      const owner = await this.rootSession(request.sessionID);
-      if (owner !== this.state.sessionID) await this.open(owner);
-    }
-  }
-
-  /** The session an ask belongs to in the chat: a subtask's asks show in its parent. */
-  private async rootSession(sessionID: string): Promise<string> {
-    try {
-      const session = await this.server.request<Session>(Methods.sessionGet, { sessionID });
-      return session.parentID ? this.rootSession(session.parentID) : session.id;
-    } catch {
-      return sessionID;
-    }
   }
 
   async reveal(): Promise<void> {
@@ -171,7 +111,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    this.updateBadge();
+    this.asks.setView(view);
     const mediaRoot = vscode.Uri.joinPath(this.context.extensionUri, "media");
     const distRoot = vscode.Uri.joinPath(this.context.extensionUri, "dist");
     view.webview.options = { enableScripts: true, localResourceRoots: [mediaRoot, distRoot] };
@@ -185,6 +125,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     view.onDidDispose(
       () => {
         this.view = undefined;
+        this.asks.setView(undefined);
         this.panelReady = false;
       },
       undefined,
@@ -465,26 +406,4 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-export function mcpSummary(servers: McpServerStatus[]): string | null {
-  const enabled = servers.filter((s) => s.enabled);
-  if (!enabled.length) return null;
-  const connected = enabled.filter((s) => s.state === "connected").length;
-  const failed = enabled.filter((s) => s.state === "failed").length;
-  const starting = enabled.filter((s) => s.state === "starting").length;
-  const parts = [`MCP ${connected}/${enabled.length}`];
-  if (starting) parts.push(`${starting} starting`);
-  if (failed) parts.push(`${failed} failed`);
-  return parts.join(" · ");
-}
-
-/** The Insert button of a code block: at the cursor (replacing the selection) of the last editor. */
-async function insertAtCursor(text: string): Promise<void> {
-  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
-  if (!editor) {
-    void vscode.window.showInformationMessage("opencode: open a file to insert the code into.");
-    return;
-  }
-  await editor.edit((edit) => edit.replace(editor.selection, text.replace(/\n$/, "")));
 }

@@ -1,0 +1,42 @@
+// Helpers of the chat view that need no view state: prompt parts for attachments, the MCP
+// summary line, inserting a code block at the cursor.
+
+import { isAbsolute } from "node:path";
+import * as vscode from "vscode";
+import type { Attachment } from "../shared/messages";
+import type { McpServerStatus, PromptPart } from "../shared/protocol";
+
+/** Mentions carry workspace-relative paths; the server wants absolute file URLs. */
+export function resolvePath(path: string): vscode.Uri {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return isAbsolute(path) || !root ? vscode.Uri.file(path) : vscode.Uri.joinPath(root, path);
+}
+
+export function attachmentPart(attachment: Attachment): PromptPart {
+  const uri = resolvePath(attachment.path);
+  const range = attachment.startLine ? `?start=${attachment.startLine}&end=${attachment.endLine ?? attachment.startLine}` : "";
+  const filename = vscode.workspace.asRelativePath(uri, false);
+  return { type: "file", url: uri.toString() + range, mime: "text/plain", filename };
+}
+
+export function mcpSummary(servers: McpServerStatus[]): string | null {
+  const enabled = servers.filter((s) => s.enabled);
+  if (!enabled.length) return null;
+  const connected = enabled.filter((s) => s.state === "connected").length;
+  const failed = enabled.filter((s) => s.state === "failed").length;
+  const starting = enabled.filter((s) => s.state === "starting").length;
+  const parts = [`MCP ${connected}/${enabled.length}`];
+  if (starting) parts.push(`${starting} starting`);
+  if (failed) parts.push(`${failed} failed`);
+  return parts.join(" · ");
+}
+
+/** The Insert button of a code block: at the cursor (replacing the selection) of the last editor. */
+export async function insertAtCursor(text: string): Promise<void> {
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  if (!editor) {
+    void vscode.window.showInformationMessage("opencode: open a file to insert the code into.");
+    return;
+  }
+  await editor.edit((edit) => edit.replace(editor.selection, text.replace(/\n$/, "")));
+}
