@@ -60,7 +60,7 @@ def parse_file_url(url: str) -> tuple[Path, int | None, int | None]:
     return Path(unquote(parsed.path)), line("start"), line("end")
 
 
-def _read_note(ids: dict[str, str], args: dict[str, Any]) -> TextPart:
+def _read_note(ids: PartOwner, args: dict[str, Any]) -> TextPart:
     """What OpenCode 1.18.33 stores first for an attached file: the read call it made for it."""
     return TextPart(id=new_id("prt"), **ids, synthetic=True,
                     text=f"The read tool was called with this input: {json.dumps(args, separators=(',', ':'))}")
@@ -73,7 +73,7 @@ async def expand_file(workspace: Workspace, ids: PartOwner, url: str, mime: str,
     path, start, end = parse_file_url(url)
     name = filename or path.name
     if await workspace.is_dir(path):
-        listing = read_tool._directory(path, name, 1, DEFAULT_LIMIT).output
+        listing = read_tool.render_directory(path, name, 1, DEFAULT_LIMIT).output
         return [_read_note(ids, {"filePath": str(path)}),
                 TextPart(id=new_id("prt"), **ids, synthetic=True, text=listing),
                 FilePart(id=new_id("prt"), **ids, mime="application/x-directory", url=url, filename=name)]
@@ -90,7 +90,7 @@ async def expand_file(workspace: Workspace, ids: PartOwner, url: str, mime: str,
             args["limit"] = max(end - (args["offset"] - 1), 1)
     note = _read_note(ids, args)
     try:
-        output = read_tool._file(path, name, text, args.get("offset", 1), args.get("limit", DEFAULT_LIMIT)).output
+        output = read_tool.render_file(path, name, text, args.get("offset", 1), args.get("limit", DEFAULT_LIMIT)).output
     except ToolError as exc:
         return [TextPart(id=new_id("prt"), **ids, synthetic=True,
                          text=f"Reading {path} with the read tool failed: {exc}")]

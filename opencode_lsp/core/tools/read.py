@@ -103,7 +103,7 @@ class ReadTool:
         title = relative_title(ctx, path)
 
         if is_dir:
-            return self._directory(path, title, offset, limit)
+            return self.render_directory(path, title, offset, limit)
         if not await ctx.workspace.exists(path):
             hints = _suggestions(path)
             message = f"File not found: {path}"
@@ -126,9 +126,9 @@ class ReadTool:
         text = await ctx.workspace.read_text(path)
         if _is_binary_text(text):
             raise ToolError(f"Cannot read binary file: {path}")
-        return self._file(path, title, text, offset, limit)
+        return self.render_file(path, title, text, offset, limit)
 
-    def _file(self, path: Path, title: str, text: str, offset: int, limit: int) -> ToolResult:
+    def render_file(self, path: Path, title: str, text: str, offset: int, limit: int) -> ToolResult:
         lines = _split_lines(text)
         total = len(lines)
         if offset > max(total, 1):
@@ -174,7 +174,7 @@ class ReadTool:
         }
         return ToolResult(title=title, output=output, metadata=metadata)
 
-    def _directory(self, path: Path, title: str, offset: int, limit: int) -> ToolResult:
+    def render_directory(self, path: Path, title: str, offset: int, limit: int) -> ToolResult:
         try:
             entries = sorted(
                 (e.name + "/" if e.is_dir() else e.name) for e in os.scandir(path)
