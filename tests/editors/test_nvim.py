@@ -368,7 +368,8 @@ def test_ask_without_text_fix_with_diagnostics_and_export_to_a_file(workspace, t
     # The fix prompt carried the range, and the diagnostics as text.
     fix_request = [r for r in fake.requests if not is_title_request(r)][-1]
     users = "\n".join(str(m["content"]) for m in fix_request["messages"] if m["role"] == "user")
-    assert "Fix these problems in hello.py" in users and "(lines 1-1)" in users
+    # The range reaches the model as the attached read's offset and limit (OpenCode 1.18.33's shape).
+    assert "Fix these problems in hello.py" in users and '"offset":1,"limit":1' in users, users
     assert '- line 1: error: undefined name "prnt" (pyflakes)' in users, users
     # Export without a file: indented JSON in <session id>.json, shown.
     lines = seen["export_lines"]
