@@ -64,3 +64,14 @@ def vscode_test(request, vscode):
     if request.session.testsfailed > failed:
         vscode.shot(f"failed-{request.node.name}")
     vscode.settle()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Run the tests that drive Chromium last. Playwright's sync API keeps an event loop running on
+    the main thread for as long as the shared browser lives (the whole session), and any asyncio
+    test after it fails with "cannot be called from a running event loop"."""
+    browser = [item for item in items if "chromium_browser" in getattr(item, "fixturenames", ())]
+    if browser:
+        others = [item for item in items if "chromium_browser" not in getattr(item, "fixturenames", ())]
+        items[:] = others + browser
