@@ -8,24 +8,37 @@ so that ``initialize`` imports as little as possible.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .core.config import Config, load_config
 from .core.events import Bus
+from .core.llm import LibraryProvider, ModelProvider
+from .core.permission import PermissionBroker
 from .core.session import SessionManager
+from .core.store import Store
+from .core.tools.base import Workspace
+from .core.tools.external import ToolSource
+
+if TYPE_CHECKING:  # built on first use, so imported there
+    from .core.agent import AgentRegistry
+    from .core.compaction import Compaction
+    from .core.prompt import SessionRunner
+    from .core.revert import Reverts
+    from .core.snapshot import Snapshots
+    from .core.summary import Summaries
+    from .lsp.host import ServerHost
+    from .mcp import McpServers
 
 log = logging.getLogger(__name__)
 
 
 class App:
-    def __init__(self, root: Path, config: Config, store: Any, *, server: Any = None, provider: Any = None,
-                 workspace: Any = None, data_dir: Path | None = None):
-        from .core.permission import PermissionBroker
-
+    def __init__(self, root: Path, config: Config, store: Store, *, server: ServerHost | None = None,
+                 provider: ModelProvider | None = None, workspace: Workspace | None = None,
+                 data_dir: Path | None = None):
         self.root = root
         self.config = config
         self.server = server
@@ -34,20 +47,25 @@ class App:
         self.sessions = SessionManager(store, self.bus, str(root))
         # Where tools keep large outputs they truncated: beside the store, never in the repo.
         self.data_dir = data_dir or root / ".opencode-lsp"
-        self._agent_registry: Any = None
-        self._agent_files: tuple[Any, ...] = ()
+        self._agent_registry: AgentRegistry | None = None
+        self._agent_files: tuple[tuple[str, int], ...] = ()
         self.permissions = PermissionBroker(self.bus, store.list_approvals, store.add_approval,
-                                            getattr(store, "remove_approvals", None))
+                                            store.remove_approvals)
         # Outside tool providers (MCP servers) the loop offers beside the built-in tools.
-        self.tool_sources: list[Any] = []
-        self.mcp: Any = None
-        if provider is not None:
-            self.provider = provider
-        if workspace is not None:
-            self.workspace = workspace
+        self.tool_sources: list[ToolSource] = []
+        self.mcp: McpServers | None = None
+        # Built on first use (see the properties below) unless given.
+        self._provider = provider
+        self._workspace = workspace
+        self._runner: SessionRunner | None = None
+        self._snapshots: Snapshots | None = None
+        self._compaction: Compaction | None = None
+        self._summaries: Summaries | None = None
+        self._revert: Reverts | None = None
 
     @classmethod
-    def create(cls, root: Path, settings: dict[str, Any], *, server: Any = None, provider: Any = None) -> "App":
+    def create(cls, root: Path, settings: dict[str, Any], *, server: ServerHost | None = None,
+               provider: ModelProvider | None = None) -> App:
         from .storage import TinyDBStore, default_store_root
 
         config = load_config(root, settings)
@@ -62,81 +80,100 @@ class App:
         or the first run that needs tools)."""
         from .mcp import McpServers
 
-        self.mcp = McpServers(self.config.mcp, root=self.root, bus=self.bus,
-                              state_path=self.data_dir / "mcp.json")
-        self.tool_sources.append(self.mcp)
+        self.mcp = mcp = McpServers(self.config.mcp, root=self.root, bus=self.bus,
+                                    state_path=self.data_dir / "mcp.json")
+        self.tool_sources.append(mcp)
 
     def start_tool_sources(self) -> None:
         """Start outside tool servers in the background (after ``initialize`` answered)."""
         for source in self.tool_sources:
-            start = getattr(source, "start", None)
-            if start is not None:
-                start()
-
-    @functools.cached_property
-    def provider(self) -> Any:
-        from .providers import LitellmProvider
-
-        return LitellmProvider(self.provider_config())
-
-    @functools.cached_property
-    def workspace(self) -> Any:
-        """What tools see: the editor's buffers when served over LSP, else the disk."""
-        if self.server is not None:
-            from .lsp.editor_workspace import EditorWorkspace
-
-            return EditorWorkspace(self.server, self.root)
-        from .core.workspace import DiskWorkspace
-
-        return DiskWorkspace(self.root)
-
-    @functools.cached_property
-    def runner(self) -> Any:
-        from .core.prompt import SessionRunner
-
-        return SessionRunner(self)
-
-    @functools.cached_property
-    def snapshots(self) -> Any:
-        """Workspace snapshots in a shadow git repository beside the store (not in the repo)."""
-        from .core.snapshot import Snapshots
-
-        enabled = (self.config.model_extra or {}).get("snapshot") is not False
-        return Snapshots(self.root, self.data_dir / "snapshot", exclude=[self.data_dir], enabled=enabled)
-
-    @functools.cached_property
-    def compaction(self) -> Any:
-        from .core.compaction import Compaction
-
-        return Compaction(self)
-
-    @functools.cached_property
-    def summaries(self) -> Any:
-        from .core.summary import Summaries
-
-        return Summaries(self)
-
-    @functools.cached_property
-    def revert(self) -> Any:
-        from .core.revert import Reverts
-
-        return Reverts(self)
+            source.start()
 
     @property
-    def agents(self) -> Any:
+    def provider(self) -> ModelProvider:
+        if self._provider is None:
+            from .providers import LitellmProvider
+
+            self._provider = LitellmProvider(self.provider_config())
+        return self._provider
+
+    @property
+    def workspace(self) -> Workspace:
+        """What tools see: the editor's buffers when served over LSP, else the disk."""
+        if self._workspace is None:
+            if self.server is not None:
+                from .lsp.editor_workspace import EditorWorkspace
+
+                self._workspace = EditorWorkspace(self.server, self.root)
+            else:
+                from .core.workspace import DiskWorkspace
+
+                self._workspace = DiskWorkspace(self.root)
+        return self._workspace
+
+    @workspace.setter
+    def workspace(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
+    @property
+    def runner(self) -> SessionRunner:
+        if self._runner is None:
+            from .core.prompt import SessionRunner
+
+            self._runner = SessionRunner(self)
+        return self._runner
+
+    @property
+    def snapshots(self) -> Snapshots:
+        """Workspace snapshots in a shadow git repository beside the store (not in the repo)."""
+        if self._snapshots is None:
+            from .core.snapshot import Snapshots
+
+            enabled = (self.config.model_extra or {}).get("snapshot") is not False
+            self._snapshots = Snapshots(self.root, self.data_dir / "snapshot", exclude=[self.data_dir],
+                                        enabled=enabled)
+        return self._snapshots
+
+    @property
+    def compaction(self) -> Compaction:
+        if self._compaction is None:
+            from .core.compaction import Compaction
+
+            self._compaction = Compaction(self)
+        return self._compaction
+
+    @property
+    def summaries(self) -> Summaries:
+        if self._summaries is None:
+            from .core.summary import Summaries
+
+            self._summaries = Summaries(self)
+        return self._summaries
+
+    @property
+    def revert(self) -> Reverts:
+        if self._revert is None:
+            from .core.revert import Reverts
+
+            self._revert = Reverts(self)
+        return self._revert
+
+    @property
+    def agents(self) -> AgentRegistry:
         """The agent registry, rebuilt when the config or an agent file changed."""
         from .core.agent import AgentRegistry
 
         files = self._agent_file_stamps()
         if self._agent_registry is None or files != self._agent_files:
             # Truncated tool output is saved outside the workspace; reading it back must not ask.
-            self._agent_registry = AgentRegistry(self.opencode_config(), self.root,
-                                                 allowed_external=[f"{self.data_dir}/tool-output/*"])
+            self._agent_registry = registry = AgentRegistry(self.opencode_config(), self.root,
+                                                            allowed_external=[f"{self.data_dir}/tool-output/*"])
             self._agent_files = files
+            return registry
         return self._agent_registry
 
-    def _agent_file_stamps(self) -> tuple[Any, ...]:
-        stamps = []
+    def _agent_file_stamps(self) -> tuple[tuple[str, int], ...]:
+        stamps: list[tuple[str, int]] = []
         for folder in (".opencode/agent", ".opencode/agents"):
             base = self.root / folder
             if base.is_dir():
@@ -164,19 +201,19 @@ class App:
                 log.warning("MCP config changed outside the event loop; it applies after a restart")
             else:
                 asyncio.ensure_future(self.mcp.reconfigure(self.config.mcp))
-        if "provider" in self.__dict__:
-            reconfigure = getattr(self.provider, "reconfigure", None)
-            if reconfigure is not None:
-                reconfigure(self.provider_config())
-            else:
-                del self.__dict__["provider"]  # rebuilt from the new config on next use
+        if isinstance(self._provider, LibraryProvider):
+            self._provider.reconfigure(self.provider_config())
+        else:
+            self._provider = None  # rebuilt from the new config on next use
 
     def warm_up(self) -> None:
         """Import the LLM library off the request path so the first prompt does not pay for it."""
 
         def warm() -> None:
             try:
-                getattr(self.provider, "warm_up", lambda: None)()
+                provider = self.provider
+                if isinstance(provider, LibraryProvider):
+                    provider.warm_up()
             except Exception:  # warming is an optimisation; the first prompt reports real errors
                 log.exception("provider warm-up failed")
 
@@ -185,25 +222,21 @@ class App:
     async def models_ready(self) -> None:
         """Wait, off the event loop, until the LLM library is imported: the first prompt must
         not freeze every other request for the ~2 s litellm takes to import."""
-        if type(self.provider).__module__.startswith("opencode_lsp.providers"):
-            from .providers import runtime
-
-            if not runtime.is_loaded():
-                await asyncio.to_thread(runtime.litellm)
+        provider = self.provider
+        if isinstance(provider, LibraryProvider):
+            await provider.ready()
 
     async def abort_tree(self, session_id: str) -> None:
         """Stop runs of a session and its children; nothing to do before any run started."""
-        if "runner" in self.__dict__:
-            await self.runner.abort_tree(session_id)
+        if self._runner is not None:
+            await self._runner.abort_tree(session_id)
 
     async def shutdown(self) -> None:
-        if "runner" in self.__dict__:
-            await self.runner.abort_all()
+        if self._runner is not None:
+            await self._runner.abort_all()
         for source in self.tool_sources:
-            close = getattr(source, "close", None)
-            if close is not None:
-                try:
-                    await close()
-                except Exception:  # closing is best effort; the store must still be flushed
-                    log.exception("closing a tool source failed")
+            try:
+                await source.close()
+            except Exception:  # closing is best effort; the store must still be flushed
+                log.exception("closing a tool source failed")
         self.store.flush()

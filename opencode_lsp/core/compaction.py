@@ -20,6 +20,8 @@ import logging
 from typing import Any, Iterable
 
 from . import events
+from .config import CompactionConfig
+from .host import CoreApp
 from .ids import new_id, now_ms
 from .llm import ChatRequest
 from .message import (
@@ -315,11 +317,11 @@ class _NoTools:
 
 
 class Compaction:
-    def __init__(self, app: Any):
+    def __init__(self, app: CoreApp):
         self.app = app
 
     @property
-    def config(self) -> Any:
+    def config(self) -> CompactionConfig:
         return self.app.config.compaction
 
     async def before_step(self, stepper: Any, entries: list[Any], last_user: Any) -> str:
@@ -374,7 +376,7 @@ class Compaction:
         # As OpenCode 1.18.33: the conversation written out as text in one user message.
         chat = ChatRequest(
             model=model.info,
-            messages=[{"role": "system", "content": getattr(agent, "prompt", None) or SUMMARY_SYSTEM},
+            messages=[{"role": "system", "content": (agent.prompt if agent else None) or SUMMARY_SYSTEM},
                       {"role": "user", "content": summary_request_text(head, SUMMARY_TEMPLATE, UPDATE_NOTE)}],
             max_tokens=max_output_tokens(model.info.limit),
         )
@@ -396,7 +398,7 @@ class Compaction:
 
     def _model_ref(self, request: Any) -> ModelRef:
         agent = self.app.agents.get("compaction")
-        configured = getattr(agent, "model", None)
+        configured = agent.model if agent else None
         if configured is not None and field(configured, "providerID") and field(configured, "modelID"):
             return ModelRef(providerID=field(configured, "providerID"), modelID=field(configured, "modelID"))
         return request.model

@@ -7,7 +7,7 @@ messages plus tool specs) into an async stream of typed ``StreamEvent``s. Provid
 
 from __future__ import annotations
 
-from typing import Annotated, Any, AsyncIterator, Literal, Protocol, Union
+from typing import Annotated, Any, AsyncIterator, Literal, Protocol, Union, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -159,3 +159,20 @@ class ModelProvider(Protocol):
     def get(self, provider_id: str, model_id: str) -> LanguageModel: ...
 
     def list_models(self) -> list[ModelInfo]: ...
+
+
+@runtime_checkable
+class LibraryProvider(ModelProvider, Protocol):
+    """A provider over a model library that is slow to import (litellm's): the app warms it up
+    off the request path, waits for it without blocking the event loop, and hands it config
+    changes instead of building a new provider."""
+
+    def warm_up(self) -> None:
+        """Import the library now (called off the event loop)."""
+        ...
+
+    async def ready(self) -> None:
+        """Return once the library is imported, without blocking the event loop."""
+        ...
+
+    def reconfigure(self, config: dict[str, Any]) -> None: ...

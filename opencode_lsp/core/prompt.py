@@ -15,6 +15,7 @@ from typing import Any
 
 from . import events
 from .errors import BusyError, InvalidInputError, NotFoundError
+from .host import CoreApp
 from .message import MessageWithParts, ModelRef, SessionModel, UserMessage
 from .run_state import Run
 from .session import SessionManager, is_default_title
@@ -28,7 +29,7 @@ SHELL_NOTE = "The user ran the following shell command themselves."
 
 
 class SessionRunner:
-    def __init__(self, app: Any):
+    def __init__(self, app: CoreApp):
         self.app = app
         self.runs: dict[str, Run] = {}
         self.background: set[asyncio.Task[Any]] = set()
@@ -60,10 +61,8 @@ class SessionRunner:
         if request_model:
             return ModelRef(**request_model)
         agent = self.app.agents.get(agent_name)
-        if agent is not None and getattr(agent, "model", None):
-            m = agent.model
-            return ModelRef(providerID=m["providerID"] if isinstance(m, dict) else m.providerID,
-                            modelID=m["modelID"] if isinstance(m, dict) else m.modelID)
+        if agent is not None and agent.model is not None:
+            return ModelRef(providerID=agent.model.providerID, modelID=agent.model.modelID)
         info = self.sessions.get(session_id)
         if info.model is not None:
             return ModelRef(providerID=info.model.providerID, modelID=info.model.id)
@@ -103,7 +102,7 @@ class SessionRunner:
         """Store the user message and start the loop, or leave it to the running loop (which
         picks it up after its current step, as OpenCode does). Returns once the run has started."""
         info = self.sessions.get(session_id)
-        if info.revert is not None and hasattr(self.app, "revert"):
+        if info.revert is not None:
             await self.app.revert.cleanup(session_id)
         agent = self.resolve_agent(session_id, request.agent)
         model = self.resolve_model(session_id, request.model, agent)
@@ -187,9 +186,7 @@ class SessionRunner:
     async def _loop(self, run: Run, body: Any = None) -> None:
         stepper = StepRunner(self, run)
         try:
-            ready = getattr(self.app, "models_ready", None)
-            if ready is not None:  # the model library may still be importing (in a thread)
-                await ready()
+            await self.app.models_ready()  # the model library may still be importing (in a thread)
             await (body(stepper) if body else stepper.loop())
             # A prompt stored while the loop was ending (after its last look at the messages,
             # e.g. during the step's snapshot) is answered now; the check and the removal from
@@ -264,9 +261,7 @@ class SessionRunner:
         if len(real_users) != 1:
             return
         async def title() -> None:
-            ready = getattr(self.app, "models_ready", None)
-            if ready is not None:  # importing the model library on the loop would freeze it
-                await ready()
+            await self.app.models_ready()  # importing the model library on the loop would freeze it
             await generate_title(self.app, session_id, user, parts)
 
         task = asyncio.ensure_future(title())

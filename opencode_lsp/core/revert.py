@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError
+from .host import CoreApp
 from .message import FileDiff, Session, SessionRevert
+from .snapshot import Snapshots
 from .summary import Summaries, patch_hashes
 
 log = logging.getLogger(__name__)
@@ -83,11 +85,11 @@ def touched_files(entries: list[dict[str, Any]]) -> list[str]:
 
 
 class Reverts:
-    def __init__(self, app: Any):
+    def __init__(self, app: CoreApp):
         self.app = app
 
     @property
-    def snapshots(self) -> Any:
+    def snapshots(self) -> Snapshots:
         return self.app.snapshots
 
     def _absolute(self, name: str) -> Path:
@@ -124,7 +126,7 @@ class Reverts:
         hashes = patch_hashes(undone)
         if hashes and snapshot:
             summaries = Summaries(self.app)
-            summaries.publish(session_id, [FileDiff(**c.dump()) for c in await self.snapshots.diff(hashes[0], snapshot)])
+            summaries.publish(session_id, [FileDiff.model_validate(c.dump()) for c in await self.snapshots.diff(hashes[0], snapshot)])
         record = SessionRevert(messageID=point[0], partID=point[1], snapshot=snapshot, diff=diff or None)
         return sessions.update(session_id, revert=record)
 

@@ -8,29 +8,33 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
+
+from .agent import AgentRegistry
+from .host import CoreApp
+from .session import SessionManager
 
 
 @dataclass
 class Run:
     session_id: str
+    # The agents (and so the permission rules) as they were when the run started: config and
+    # agent files written during the run, by the agent itself perhaps, never widen this run.
+    agents: AgentRegistry
     task: asyncio.Task[None] | None = None
     abort: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     status: dict[str, Any] = field(default_factory=lambda: {"type": "busy"})
-    release: Any = lambda: None  # drops the cross-process run lease
-    # The agents (and so the permission rules) as they were when the run started: config and
-    # agent files written during the run, by the agent itself perhaps, never widen this run.
-    agents: Any = None
+    release: Callable[[], None] = lambda: None  # drops the cross-process run lease
 
 
 class RunHost(Protocol):
     """What a step needs of the session runner (``prompt.SessionRunner`` is one)."""
 
-    app: Any
+    app: CoreApp
 
     @property
-    def sessions(self) -> Any: ...
+    def sessions(self) -> SessionManager: ...
 
     def set_status(self, session_id: str, status: dict[str, Any]) -> None: ...
 
@@ -38,5 +42,5 @@ class RunHost(Protocol):
 class RunStep(Protocol):
     """What a tool box needs of the step that made it (``step.StepRunner`` is one)."""
 
-    app: Any
+    app: CoreApp
     run: Run

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from . import events
+from .agent import AgentInfo
 from .errors import (
     APIError,
     APIErrorData,
@@ -94,7 +95,7 @@ class StepRunner:
         self.current: AssistantMessage | None = None
         self.processor: StepProcessor | None = None
 
-    def _begin_message(self, user: UserMessage, agent: Any) -> AssistantMessage:
+    def _begin_message(self, user: UserMessage, agent: AgentInfo) -> AssistantMessage:
         """A new assistant message answering ``user``, stored and made the current one."""
         message = AssistantMessage(
             id=new_id("msg"), sessionID=self.session_id, time=AssistantTime(created=now_ms()),
@@ -145,14 +146,14 @@ class StepRunner:
         assert isinstance(info, UserMessage)
         agent = self.run.agents.get(info.agent) or self.run.agents.default_agent()
         model = self.app.provider.get(info.model.providerID, info.model.modelID)
-        max_steps = getattr(agent, "steps", None) or 0
+        max_steps = agent.steps or 0
         last_step = bool(max_steps) and step >= max_steps
         # Outside tool servers (MCP) still starting get their start-up timeout before the step.
-        await sources_ready(getattr(self.app, "tool_sources", ()))
+        await sources_ready(self.app.tool_sources)
         message = self._begin_message(info, agent)
         toolbox = ToolBox(self, agent, message, info)
         chat = self._chat_messages(entries, model.info.ref, step, agent.name)
-        system = build_system(getattr(agent, "prompt", None), self.app.root, model.info.ref,
+        system = build_system(agent.prompt, self.app.root, model.info.ref,
                               self.app.config.instructions, info.system)
         if info.format and info.format.get("type") == "json_schema":
             system = [*system, STRUCTURED_OUTPUT_NOTE]
@@ -167,8 +168,8 @@ class StepRunner:
             # The AI SDK OpenCode uses sends "auto" whenever tools are offered and none is forced.
             tool_choice=("required" if info.format else "auto" if tools else None),
             max_tokens=min(model.info.limit.output or 32000, 32000),
-            temperature=getattr(agent, "temperature", None),
-            top_p=getattr(agent, "top_p", None),
+            temperature=agent.temperature,
+            top_p=agent.top_p,
         )
         before = await self.app.summaries.before_step()  # snapshot, for the step's patch part
         try:

@@ -13,8 +13,10 @@ import logging
 from typing import Any
 
 from . import events
+from .host import CoreApp
 from .ids import new_id
-from .message import FileDiff, PatchPart, SessionSummary, UserSummary
+from .message import FileDiff, PatchPart, SessionSummary, UserMessage, UserSummary
+from .snapshot import Snapshots
 from .transcript import field, info_of, parts_of
 
 log = logging.getLogger(__name__)
@@ -37,11 +39,11 @@ def totals(diffs: list[Any]) -> SessionSummary:
 
 
 class Summaries:
-    def __init__(self, app: Any):
+    def __init__(self, app: CoreApp):
         self.app = app
 
     @property
-    def snapshots(self) -> Any:
+    def snapshots(self) -> Snapshots:
         return self.app.snapshots
 
     async def before_step(self) -> str | None:
@@ -77,19 +79,22 @@ class Summaries:
         if not first:
             return []
         now = await self.snapshots.track()
+        if now is None:  # snapshots are off or failed: nothing to compare with
+            return []
         turn: list[FileDiff] = []
         if user_id is not None:
             hashes = patch_hashes(entries, user_id)
             if hashes:
-                turn = [FileDiff(**c.dump()) for c in await self.snapshots.diff(hashes[0], now)]
+                turn = [FileDiff.model_validate(c.dump()) for c in await self.snapshots.diff(hashes[0], now)]
                 entry = sessions.store.get_message(session_id, user_id)
                 if entry is not None:
                     user = sessions.message(session_id, user_id).info
+                    assert isinstance(user, UserMessage), "a turn's diffs belong to its user message"
                     summary = user.summary or UserSummary()
                     summary.diffs = turn
                     user.summary = summary
                     sessions.update_message(user)
-        diffs = [FileDiff(**c.dump()) for c in await self.snapshots.diff(first[0], now)]
+        diffs = [FileDiff.model_validate(c.dump()) for c in await self.snapshots.diff(first[0], now)]
         self.publish(session_id, diffs)
         return turn
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Sequence
 
+from .host import CoreApp
 from .llm import ChatRequest, TextDelta
-from .message import ModelRef
+from .message import ModelRef, TextPart, UserMessage
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +24,13 @@ def clean_title(raw: str) -> str | None:
     return None
 
 
-def _small_model_ref(app: Any, fallback: tuple[str, str]) -> tuple[str, str]:
+def _small_model_ref(app: CoreApp, fallback: tuple[str, str]) -> tuple[str, str]:
     small = ModelRef.parse_or_none(app.config.small_model)
     return (small.providerID, small.modelID) if small else fallback
 
 
-async def generate_title(app: Any, session_id: str, user: Any, parts: list[Any]) -> None:
-    text = "\n".join(p.text for p in parts if getattr(p, "type", "") == "text" and not getattr(p, "synthetic", False))
+async def generate_title(app: CoreApp, session_id: str, user: UserMessage, parts: Sequence[object]) -> None:
+    text = "\n".join(p.text for p in parts if isinstance(p, TextPart) and not p.synthetic)
     if not text.strip():
         return
     agent = app.agents.get("title")
@@ -46,7 +47,7 @@ async def generate_title(app: Any, session_id: str, user: Any, parts: list[Any])
             ],
             max_tokens=200,
         )
-        out = []
+        out: list[str] = []
         async for event in model.stream(request):
             if isinstance(event, TextDelta):
                 out.append(event.text)

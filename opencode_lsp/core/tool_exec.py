@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .agent import AgentInfo
 from .ids import new_id, now_ms
 from .llm import ToolSpec
-from .message import AssistantMessage, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
+from .message import AssistantMessage, TextPart, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
 from .processor import StepHalted, ToolBlocked
 from .run_state import RunStep
 from .tools.base import DescribedTool, ToolContext, ToolError
@@ -25,19 +26,19 @@ def uses_apply_patch(model_id: str) -> bool:
     return "gpt-" in model_id and "oss" not in model_id and "gpt-4" not in model_id
 
 
-def tools_hidden_for(model_id: str, agent: Any, *, subagent: bool) -> set[str]:
+def tools_hidden_for(model_id: str, agent: AgentInfo, *, subagent: bool) -> set[str]:
     """Tools a model is not offered in this session, whatever the permissions say."""
     hidden = {"edit", "write"} if uses_apply_patch(model_id) else {"apply_patch"}
     if subagent:
         # A subagent starts subagents only when its agent has task rules (general's todo list is
         # taken away by its own permission rule, which a user's rules can override).
-        if not any(getattr(rule, "permission", None) == "task" for rule in getattr(agent, "permission", [])):
+        if not any(rule.permission == "task" for rule in agent.permission):
             hidden.add("task")
     return hidden
 
 
 class ToolBox:
-    def __init__(self, step: RunStep, agent: Any, message: AssistantMessage, user: UserMessage,
+    def __init__(self, step: RunStep, agent: AgentInfo, message: AssistantMessage, user: UserMessage,
                  *, trusted: bool = False):
         from . import permission
         from .tools.external import external_tools
@@ -58,10 +59,10 @@ class ToolBox:
         # The agent's rules already carry the defaults and the config's ``permission``.
         self.ruleset = [*agent.permission, *(session.permission or [])]
         tools = builtin_tools()
-        tools.update(external_tools(getattr(self.app, "tool_sources", ()), tools))
+        tools.update(external_tools(self.app.tool_sources, tools))
         disabled = permission.disabled_tools(list(tools), self.ruleset)
         overrides = user.tools or {}
-        hidden = tools_hidden_for(message.modelID, agent, subagent=bool(getattr(session, "parentID", None)))
+        hidden = tools_hidden_for(message.modelID, agent, subagent=bool(session.parentID))
         self.tools = {
             tid: tool for tid, tool in tools.items()
             if tid not in disabled and tid not in hidden and overrides.get(tid, True) and (tid != "invalid")
@@ -128,7 +129,7 @@ class ToolBox:
             model={"providerID": self.message.providerID, "modelID": self.message.modelID},
         ))
         # The subagent's last text part is its answer (OpenCode 1.18.33).
-        texts = [p.text for p in result.parts if getattr(p, "type", "") == "text"]
+        texts = [p.text for p in result.parts if isinstance(p, TextPart)]
         return {"session_id": child.id, "text": texts[-1] if texts else ""}
 
     # --- running one call -----------------------------------------------------------------
@@ -187,7 +188,7 @@ class ToolBox:
             )
             result = await tool.execute(args, ctx)
         except PermissionRejected as exc:
-            feedback = getattr(exc, "feedback", None)
+            feedback = exc.feedback
             if not feedback:
                 raise ToolBlocked(str(exc)) from exc
             # A refusal with a note corrects the agent instead of stopping it (as OpenCode does):

@@ -7,6 +7,7 @@ ref and rebuilt when the config changes (``reconfigure``).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -33,6 +34,11 @@ class LitellmProvider:
     def warm_up(self) -> None:
         """Import litellm now (the caller runs this off the request path)."""
         runtime.warm_up(background=False)
+
+    async def ready(self) -> None:
+        """Wait, in a thread, until litellm is imported (the first import takes seconds)."""
+        if not runtime.is_loaded():
+            await asyncio.to_thread(runtime.litellm)
 
     def _known_providers(self) -> set[str]:
         if self._known is None:

@@ -58,6 +58,10 @@ class Workspace(Protocol):
 
     async def delete(self, path: Path) -> None: ...
 
+    async def show_disk(self, path: Path) -> None:
+        """The disk copy of ``path`` changed behind the workspace (a revert): open buffers follow."""
+        ...
+
 
 Ask = Callable[..., Awaitable[None]]
 

@@ -16,6 +16,12 @@ log = logging.getLogger(__name__)
 
 
 class ToolSource(Protocol):
+    def start(self) -> None:
+        """Begin connecting in the background (returns at once)."""
+        ...
+
+    async def close(self) -> None: ...
+
     async def ready(self) -> None:
         """Return once the source's tools are known (servers connected or given up on).
 
