@@ -192,7 +192,7 @@ _ARGUMENT = re.compile(r"\[Image\s+\d+\]|\"[^\"]*\"|'[^']*'|[^\s\"']+", re.IGNOR
 
 def split_arguments(arguments: str) -> list[str]:
     """Shell-ish words: quoted runs stay together (quotes dropped), ``[Image 1]`` is one word."""
-    words = []
+    words: list[str] = []
     for word in _ARGUMENT.findall(arguments):
         if len(word) >= 2 and word[0] == word[-1] and word[0] in "\"'":
             word = word[1:-1]
@@ -269,7 +269,8 @@ class CommandRegistry:
         config = config or {}
         self.root = Path(workspace_root)
         entries: dict[str, dict[str, Any]] = {k: dict(v) for k, v in BUILTIN_COMMANDS.items()}
-        for name, value in (config.get("command") or {}).items():
+        commands: dict[str, Any] = config.get("command") or {}
+        for name, value in commands.items():
             if isinstance(value, Mapping):
                 entries[name] = {**entries.get(name, {}), **value}
             else:

@@ -36,7 +36,7 @@ from .message import (
     parse_part,
 )
 from .compaction_text import summary_request_text
-from .transcript import field, has_compaction, info_of, is_user, parts_of
+from .transcript import field, has_compaction, info_of, is_user, parts_of, record_of
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def prune(sessions: Any, session_id: str, entries: list[Any] | None = None) -> i
     stamp = now_ms()
     picked = prune_candidates(records)
     for part in picked:
-        data = part if type(part) is dict else part.dump()
+        data = record_of(part)
         data = {**data, "state": {**data["state"], "time": {**data["state"]["time"], "compacted": stamp}}}
         sessions.update_part(parse_part(data))
     return len(picked)
@@ -362,7 +362,7 @@ class Compaction:
         cut = len(view) if replay is not None else split_tail(view, tail_budget(model.info.limit, self.config.reserved))
         head, tail = view[:cut], view[cut:]
         if tail:
-            data = part if type(part) is dict else part.dump()
+            data = record_of(part)
             sessions.update_part(parse_part({**data, "tail_start_id": field(info_of(tail[0]), "id"),
                                              "tail_count": len(tail)}))
         message = AssistantMessage(
@@ -418,7 +418,7 @@ class Compaction:
         for old in parts_of(replay):
             if field(old, "type") == "compaction":
                 continue
-            data = old if type(old) is dict else old.dump()
+            data = record_of(old)
             sessions.update_part(parse_part({**data, "id": new_id("prt"), "messageID": user.id}))
 
     def _set_compacting(self, session_id: str, when: int | None) -> None:

@@ -13,11 +13,12 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .redact import redact_value
+from .store import is_record
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,8 @@ class Config(BaseModel):
         """The config with every secret-looking value replaced, for ``opencode/config/get``."""
         data = _redact(self.model_dump(mode="json", exclude_none=True))
         servers = data.get("mcp")
-        for entry in (servers.values() if isinstance(servers, dict) else ()):
-            if isinstance(entry, dict):
+        for entry in (servers.values() if is_record(servers) else ()):
+            if is_record(entry):
                 _redact_mcp(entry)
         return data
 
@@ -139,7 +140,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         log.error("ignoring config file %s: %s", path, exc)
         return {}
-    if not isinstance(data, dict):
+    if not is_record(data):
         log.error("ignoring config file %s: top level is not an object", path)
         return {}
     return data
@@ -175,10 +176,10 @@ def _normalise(layer: dict[str, Any]) -> dict[str, Any]:
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in top.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if is_record(value) and is_record(merged.get(key)):
             merged[key] = _deep_merge(merged[key], value)
         elif key == "instructions" and isinstance(value, list) and isinstance(merged.get(key), list):
-            merged[key] = merged[key] + [v for v in value if v not in merged[key]]
+            merged[key] = merged[key] + [v for v in cast(list[Any], value) if v not in merged[key]]
         else:
             merged[key] = value
     return merged

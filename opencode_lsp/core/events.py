@@ -12,6 +12,8 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel
 
+from .store import is_record
+
 log = logging.getLogger(__name__)
 
 EventType = Literal[
@@ -46,10 +48,10 @@ class Event(BaseModel):
         if "sessionID" in props:
             return props["sessionID"]
         part = props.get("part")
-        if isinstance(part, dict):
+        if is_record(part):
             return part.get("sessionID")
         info = props.get("info")
-        if isinstance(info, dict):
+        if is_record(info):
             # A message's info names its session; a session's info is the session.
             return info.get("sessionID", info.get("id"))
         return None

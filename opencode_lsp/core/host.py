@@ -27,7 +27,8 @@ from .user_input import PromptInput
 class Runner(Protocol):
     """The session runner (``prompt.SessionRunner``) as other services use it."""
 
-    async def prompt(self, session_id: str, request: PromptInput, *, agents: Any = None) -> MessageWithParts: ...
+    async def prompt(self, session_id: str, request: PromptInput, *,
+                     agents: AgentRegistry | None = None) -> MessageWithParts: ...
 
     async def run_existing(self, session_id: str) -> MessageWithParts: ...
 

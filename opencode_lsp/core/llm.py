@@ -21,7 +21,7 @@ class ModelCost(BaseModel):
     cache_write: float | None = None
     # Context tiers: {"size": tokens, "input": ..., "output": ..., ...}; the largest tier whose
     # size is below the input tokens replaces the base prices.
-    tiers: list[dict[str, Any]] = Field(default_factory=list)
+    tiers: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
 
 
 class ModelLimit(BaseModel):
@@ -54,7 +54,7 @@ class ToolSpec(BaseModel):
 class ChatRequest(BaseModel):
     model: ModelInfo
     messages: list[dict[str, Any]]
-    tools: list[ToolSpec] = Field(default_factory=list)
+    tools: list[ToolSpec] = Field(default_factory=list[ToolSpec])
     tool_choice: str | dict[str, Any] | None = None
     max_tokens: int | None = None
     temperature: float | None = None

@@ -46,7 +46,7 @@ class ModelRef(Model):
     modelID: str
 
     @classmethod
-    def parse(cls, text: str) -> ModelRef:
+    def parse(cls, text: object) -> ModelRef:
         """``"provider/model"`` split on the first slash (model ids may hold more slashes)."""
         provider, sep, model = text.partition("/") if isinstance(text, str) else ("", "", "")
         if not sep or not provider or not model:
@@ -54,7 +54,7 @@ class ModelRef(Model):
         return cls(providerID=provider, modelID=model)
 
     @classmethod
-    def parse_or_none(cls, text: str | None) -> ModelRef | None:
+    def parse_or_none(cls, text: object) -> ModelRef | None:
         try:
             return cls.parse(text) if text else None
         except ValueError:
@@ -152,7 +152,7 @@ class UserTime(Model):
 class UserSummary(Model):
     title: str | None = None
     body: str | None = None
-    diffs: list[FileDiff] = Field(default_factory=list)
+    diffs: list[FileDiff] = Field(default_factory=list[FileDiff])
 
 
 class UserMessage(Model):
@@ -425,7 +425,7 @@ Part = Annotated[
 
 class MessageWithParts(Model):
     info: Message
-    parts: list[Part] = Field(default_factory=list)
+    parts: list[Part] = Field(default_factory=list[Part])
 
 
 class Todo(Model):

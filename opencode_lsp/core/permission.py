@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import time
-from typing import Any, Callable, Iterable, Literal, Mapping, TypeGuard
+from typing import Any, Callable, Iterable, Literal, Mapping, TypeGuard, cast
 
 from pydantic import ValidationError
 
@@ -140,12 +140,12 @@ def from_config(value: Any, *, strict: bool = True) -> Ruleset:
     if not isinstance(value, Mapping):
         return _bad(strict, "permission", f"expected an object or an action, got {type(value).__name__}")
     rules: Ruleset = []
-    for permission, entry in value.items():
+    for permission, entry in cast(Mapping[object, object], value).items():
         patterns = {"*": entry} if isinstance(entry, str) else entry
         if not isinstance(patterns, Mapping):
             _bad(strict, f"permission.{permission}", "expected an action or an object of pattern -> action")
             continue
-        for pattern, action in patterns.items():
+        for pattern, action in cast(Mapping[object, object], patterns).items():
             if not _is_action(action):
                 _bad(strict, f"permission.{permission}", f"unknown action {action!r} (allow, ask or deny)")
                 continue
@@ -294,8 +294,7 @@ class PermissionBroker:
         key = (found["permission"], found["pattern"])
         self._approved = [r for r in self.approved if (r.permission, r.pattern) != key]
         if self._approvals_remove is not None:
-            self._approvals_remove(lambda rec: isinstance(rec, dict)
-                                   and (rec.get("permission"), rec.get("pattern")) == key)
+            self._approvals_remove(lambda rec: (rec.get("permission"), rec.get("pattern")) == key)
         return True
 
     async def ask(

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from . import events
+from .agent import AgentRegistry
 from .errors import BusyError, InvalidInputError, NotFoundError
 from .host import CoreApp
 from .message import MessageWithParts, ModelRef, SessionModel, UserMessage
@@ -24,6 +25,9 @@ from .title import generate_title
 from .user_input import PromptInput, build_user_message
 
 log = logging.getLogger(__name__)
+
+# What a run does instead of the usual loop (a user's shell command).
+StepBody = Callable[[StepRunner], Awaitable[None]]
 
 SHELL_NOTE = "The user ran the following shell command themselves."
 
@@ -89,7 +93,8 @@ class SessionRunner:
 
     # --- prompting ------------------------------------------------------------------------
 
-    async def prompt(self, session_id: str, request: PromptInput, *, agents: Any = None) -> MessageWithParts:
+    async def prompt(self, session_id: str, request: PromptInput, *,
+                     agents: AgentRegistry | None = None) -> MessageWithParts:
         """Store the user message, run (or join the running loop), answer with this prompt's own
         answer: the last assistant message made for it."""
         user, parts, run = await self.submit(session_id, request)
@@ -171,7 +176,7 @@ class SessionRunner:
         await asyncio.shield(run.done)
         return self.last_assistant(session_id)
 
-    def _start(self, session_id: str, body: Any = None, *, agents: Any = None) -> Run:
+    def _start(self, session_id: str, body: StepBody | None = None, *, agents: AgentRegistry | None = None) -> Run:
         store = self.sessions.store
         # A message a crashed process left open must not look like the run that starts now.
         if not store.run_active_elsewhere(session_id):
@@ -183,7 +188,7 @@ class SessionRunner:
         run.task = asyncio.ensure_future(self._loop(run, body))
         return run
 
-    async def _loop(self, run: Run, body: Any = None) -> None:
+    async def _loop(self, run: Run, body: StepBody | None = None) -> None:
         stepper = StepRunner(self, run)
         try:
             await self.app.models_ready()  # the model library may still be importing (in a thread)

@@ -8,7 +8,9 @@ when it sits in a ``headers`` or ``environment`` map, whose entries carry tokens
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
+
+from .store import is_record
 
 REDACTED = "<redacted>"
 
@@ -27,12 +29,12 @@ def is_secret_name(name: str) -> bool:
 
 def redact_value(value: Any, key: str = "") -> Any:
     """A copy of JSON-like ``value`` with every secret string replaced."""
-    if isinstance(value, dict):
+    if is_record(value):
         if key.lower() in SECRET_MAPS:
             return {k: REDACTED if isinstance(v, str) else redact_value(v, k) for k, v in value.items()}
         return {k: redact_value(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact_value(v, key) for v in value]
+        return [redact_value(v, key) for v in cast(list[Any], value)]
     if isinstance(value, str) and key and is_secret_name(key):
         return REDACTED
     return value

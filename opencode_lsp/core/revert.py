@@ -57,7 +57,7 @@ def revert_point(entries: list[dict[str, Any]], message_id: str, part_id: str | 
 def reverted(entries: list[dict[str, Any]], point: tuple[str, str | None]) -> list[dict[str, Any]]:
     """The entries (with only their reverted parts) from ``point`` on."""
     message_id, part_id = point
-    out = []
+    out: list[dict[str, Any]] = []
     for entry in entries:
         mid = entry["info"]["id"]
         if mid < message_id:
@@ -78,7 +78,8 @@ def touched_files(entries: list[dict[str, Any]]) -> list[str]:
             if part.get("type") == "patch":
                 names = list(part.get("files") or [])
             elif part.get("type") == "tool" and part.get("tool") in EDIT_TOOLS:
-                path = (part.get("state") or {}).get("input", {}).get("filePath")
+                state: dict[str, Any] = part.get("state") or {}
+                path = state.get("input", {}).get("filePath")
                 names = [path] if isinstance(path, str) else []
             seen.extend(n for n in names if n not in seen)
     return seen

@@ -9,9 +9,14 @@ on disk when the call returns, and ``flush()`` makes the held ones durable.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypeGuard
 
 Record = dict[str, Any]
+
+
+def is_record(value: object) -> TypeGuard[Record]:
+    """A JSON object: a dict, whose keys are strings in everything the core reads."""
+    return isinstance(value, dict)
 
 
 class Store(Protocol):

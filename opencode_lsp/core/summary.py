@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def patch_hashes(entries: list[Any], parent_id: str | None = None) -> list[str]:
     """Snapshot hashes of the patch parts, oldest first (of one turn when ``parent_id``)."""
-    out = []
+    out: list[str] = []
     for entry in entries:
         info = info_of(entry)
         if field(info, "role") != "assistant" or parent_id is not None and field(info, "parentID") != parent_id:

@@ -88,7 +88,7 @@ def instruction_paths(root: Path, configured: list[str]) -> list[Path]:
 
 
 def instructions(root: Path, configured: list[str]) -> list[str]:
-    texts = []
+    texts: list[str] = []
     for path in instruction_paths(root, configured):
         try:
             texts.append(f"Instructions from: {path}\n{path.read_text(encoding='utf-8')}")

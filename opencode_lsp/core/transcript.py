@@ -22,7 +22,7 @@ reading raw records skips validating thousands of messages when only a transcrip
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 INTERRUPTED = "[The tool was stopped before it finished; there is no result.]"
 CLEARED = "[This tool output was removed to save context space.]"
@@ -38,8 +38,13 @@ def field(obj: Any, key: str, default: Any = None) -> Any:
     if obj is None:
         return default
     if type(obj) is dict:
-        return obj.get(key, default)
+        return cast(dict[str, Any], obj).get(key, default)
     return getattr(obj, key, default)
+
+
+def record_of(obj: Any) -> dict[str, Any]:
+    """A raw record as it is; a pydantic model (part or message) in its JSON form."""
+    return cast(dict[str, Any], obj) if type(obj) is dict else obj.dump()
 
 
 def info_of(entry: Any) -> Any:
@@ -157,7 +162,8 @@ def _assistant_messages(entry: Any, model_ref: str, strip_media: bool, cap: int 
             })
             results.append({"role": "tool", "tool_call_id": call_id, "content": tool_output(part, cap)})
             if field(state, "status") == "completed" and not field(field(state, "time"), "compacted"):
-                for attachment in field(state, "attachments") or []:
+                attachments: list[Any] = field(state, "attachments") or []
+                for attachment in attachments:
                     item = _media(attachment, strip_media)
                     if item is not None:
                         media.append(item)
