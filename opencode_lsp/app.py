@@ -94,7 +94,7 @@ class App:
         if self._provider is None:
             from .providers import LitellmProvider
 
-            self._provider = LitellmProvider(self.provider_config())
+            self._provider = LitellmProvider(self.opencode_config())
         return self._provider
 
     @property
@@ -188,9 +188,6 @@ class App:
             data["default_agent"] = self.config.agent
         return data
 
-    def provider_config(self) -> dict[str, Any]:
-        return self.opencode_config()
-
     def reload_config(self, settings: dict[str, Any]) -> None:
         self.config = load_config(self.root, settings)
         self._agent_registry = None
@@ -202,7 +199,7 @@ class App:
             else:
                 asyncio.ensure_future(self.mcp.reconfigure(self.config.mcp))
         if isinstance(self._provider, LibraryProvider):
-            self._provider.reconfigure(self.provider_config())
+            self._provider.reconfigure(self.opencode_config())
         else:
             self._provider = None  # rebuilt from the new config on next use
 

@@ -310,9 +310,7 @@ SUMMARY_SYSTEM = "You condense coding sessions into summaries another engineer c
 class _NoTools:
     """The summariser is offered no tools; a call the model makes anyway fails."""
 
-    processor: Any = None
-
-    async def execute(self, part: Any, args: dict[str, Any]) -> Any:
+    async def execute(self, part: Any, args: dict[str, Any], update: Any = None) -> Any:
         raise ValueError("no tools are available while the conversation is being summarised")
 
 

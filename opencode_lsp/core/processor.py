@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from .ids import new_id, now_ms
@@ -22,7 +22,6 @@ from .llm import (
     ReasoningDelta,
     TextDelta,
     ToolCall,
-    ToolCallDelta,
     ToolCallStart,
 )
 from .message import (
@@ -46,8 +45,11 @@ from .usage import compute_usage
 
 log = logging.getLogger(__name__)
 
-# execute(part, args) -> (title, output, metadata, attachments); raises to mark the tool errored.
-ToolExecutor = Callable[[ToolPart, dict[str, Any]], Awaitable[Any]]
+# Live progress of a running tool: update(title, metadata).
+ProgressUpdate = Callable[[str | None, dict[str, Any]], None]
+# execute(part, args, update) -> (title, output, metadata, attachments); raises to mark the tool
+# errored. ``update`` pushes live progress into that part (see ``update_running``).
+ToolExecutor = Callable[[ToolPart, dict[str, Any], ProgressUpdate], Awaitable[Any]]
 
 
 class ToolBlocked(Exception):
@@ -62,10 +64,8 @@ class StepHalted(ToolBlocked):
 @dataclass
 class StepResult:
     finish: str = "unknown"
-    tool_calls: int = 0
     blocked: bool = False
     halted: Exception | None = None
-    texts: list[str] = field(default_factory=list)
 
 
 class StepProcessor:
@@ -92,7 +92,6 @@ class StepProcessor:
         self._text_data: dict[str, Any] = {}
         self._reasoning_data: dict[str, Any] = {}
         self.tools: dict[int, ToolPart] = {}
-        self.raw_args: dict[int, str] = {}
         self.tasks: list[asyncio.Task[None]] = []
         self.result = StepResult()
 
@@ -118,8 +117,8 @@ class StepProcessor:
                 elif isinstance(event, ToolCallStart):
                     self._close_text()
                     self._on_tool_start(event.index, event.id, event.name)
-                elif isinstance(event, ToolCallDelta):
-                    self.raw_args[event.index] = self.raw_args.get(event.index, "") + event.arguments
+                # ToolCallDelta (argument fragments) needs nothing here: the provider folds them
+                # into the ToolCall it sends once the call is complete.
                 elif isinstance(event, ToolCall):
                     self._on_tool_call(event)
                 elif isinstance(event, Finish):
@@ -155,7 +154,6 @@ class StepProcessor:
         part, self.text = self.text, None
         part.text = part.text.rstrip()
         part.time = PartTime(start=part.time.start if part.time else now_ms(), end=now_ms())
-        self.result.texts.append(part.text)
         self.sessions.update_part(part)
 
     def _on_reasoning(self, delta: str) -> None:
@@ -187,7 +185,6 @@ class StepProcessor:
             self._close_text()
             self._on_tool_start(call.index, call.id, call.name)
             part = self.tools[call.index]
-        self.result.tool_calls += 1
         try:
             args = json.loads(call.arguments) if call.arguments.strip() else {}
             if not isinstance(args, dict):
@@ -203,7 +200,8 @@ class StepProcessor:
     async def _execute(self, part: ToolPart, args: dict[str, Any]) -> None:
         start = part.state.time.start if isinstance(part.state, ToolStateRunning) else now_ms()
         try:
-            title, output, metadata, attachments = await self.execute_tool(part, args)
+            title, output, metadata, attachments = await self.execute_tool(
+                part, args, lambda title, metadata: self.update_running(part, title, metadata))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the tool failed: the model sees the error and may recover

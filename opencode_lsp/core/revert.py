@@ -25,12 +25,11 @@ from typing import Any
 from .errors import NotFoundError
 from .host import CoreApp
 from .message import FileDiff, Session, SessionRevert
+from .permission import EDIT_TOOLS
 from .snapshot import Snapshots
 from .summary import Summaries, patch_hashes
 
 log = logging.getLogger(__name__)
-
-EDIT_TOOLS = ("edit", "write", "multiedit")
 
 
 def revert_point(entries: list[dict[str, Any]], message_id: str, part_id: str | None) -> tuple[str, str | None] | None:

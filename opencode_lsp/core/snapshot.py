@@ -118,15 +118,6 @@ class Snapshots:
             _, out = await self._run("diff", "--no-ext-diff", "--no-renames", "--name-only", tree, "--", ".")
         return [str(self.root / line) for line in out.decode().splitlines() if line.strip()]
 
-    async def restore(self, tree: str) -> None:
-        """Put every file of ``tree`` back as it was (files created since are left alone)."""
-        if not self.enabled or not tree:
-            return
-        async with self._lock:
-            await self._init()
-            await self._run("read-tree", tree)
-            await self._run("checkout-index", "--all", "--force")
-
     async def revert(self, changes: list[tuple[str, list[str]]]) -> list[str]:
         """Undo patches: each ``(tree, files)`` puts those files back as they were in ``tree``
         (deleting the ones it did not have). The first patch naming a file wins. Returns the

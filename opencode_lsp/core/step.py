@@ -243,7 +243,6 @@ class StepRunner:
             processor = StepProcessor(self.sessions, message, model, toolbox.execute,
                                       snapshot=before, track=self.app.summaries.before_step)
             self.processor = processor
-            toolbox.processor = processor
             try:
                 return await processor.run(request)
             except ModelError as error:

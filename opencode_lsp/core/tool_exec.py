@@ -13,7 +13,7 @@ from .agent import AgentInfo
 from .ids import new_id, now_ms
 from .llm import ToolSpec
 from .message import AssistantMessage, TextPart, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
-from .processor import StepHalted, ToolBlocked
+from .processor import ProgressUpdate, StepHalted, ToolBlocked
 from .run_state import RunStep
 from .tools.base import DescribedTool, ToolContext, ToolError
 
@@ -42,19 +42,16 @@ class ToolBox:
                  *, trusted: bool = False):
         from . import permission
         from .tools.external import external_tools
-        from .tools.registry import builtin_tools, tool_permission
+        from .tools.registry import builtin_tools
 
         self.step = step
         self.app = step.app
         self.agent = agent
         self.message = message
         self.user = user
-        self.processor: Any = None
         self.structured: Any = None
         # The user's own commands (session/shell) need no permission: the user asked for them.
         self.trusted = trusted
-        self._permission = permission
-        self._tool_permission = tool_permission
         session = self.app.sessions.get(message.sessionID)
         # The agent's rules already carry the defaults and the config's ``permission``.
         self.ruleset = [*agent.permission, *(session.permission or [])]
@@ -153,7 +150,8 @@ class ToolBox:
             p["tool"] == part.tool and p["state"].get("input") == args for p in recent
         )
 
-    async def execute(self, part: ToolPart, args: dict[str, Any]) -> tuple[str, str, dict[str, Any], Any]:
+    async def execute(self, part: ToolPart, args: dict[str, Any],
+                      update: ProgressUpdate | None = None) -> tuple[str, str, dict[str, Any], Any]:
         from .permission import PermissionDenied, PermissionRejected
 
         if part.tool == STRUCTURED_TOOL:
@@ -183,7 +181,7 @@ class ToolBox:
                 agent=self.agent.name, workspace=self.app.workspace, abort=self.step.run.abort,
                 ask=lambda permission, patterns, always=None, metadata=None: self._ask(
                     part, permission, patterns, always, metadata),
-                update=lambda title, metadata: self.processor.update_running(part, title, metadata),
+                update=update or (lambda title, metadata: None),
                 services=self.services(),
             )
             result = await tool.execute(args, ctx)
@@ -204,7 +202,6 @@ class ToolBox:
                         callID=f"call_{new_id('tool')[5:]}", tool=tool_id,
                         state=ToolStateRunning(input=args, time=ToolTimeStart(start=now_ms())))
         processor = StepProcessor(self.app.sessions, self.message, None, self.execute)  # type: ignore[arg-type]
-        self.processor = processor
         processor.tools[0] = part
         self.app.sessions.update_part(part)
         await processor._execute(part, args)

@@ -1,7 +1,7 @@
 """Language models through litellm: the only package that imports it, and only lazily.
 
 ``import opencode_lsp.providers`` stays cheap: litellm is imported on the first model call or by
-``warm_up()`` in a background thread (see ``runtime``).
+``warm_up()``, which ``App.warm_up`` runs in a background thread (see ``runtime``).
 
 Public API:
 
@@ -9,7 +9,7 @@ Public API:
   ``list_models()``, ``reconfigure(config)``, ``warm_up()``;
 - ``LitellmModel``: a ``core.llm.LanguageModel``; ``stream(ChatRequest)`` yields core events and
   raises classified ``ModelError``s;
-- ``warm_up()``: start importing litellm in a daemon thread;
+- ``warm_up()``: import litellm now (blocking; run it off the request path);
 - ``to_model_error(exc)``, ``retry_after_ms(headers)``: error classification helpers.
 """
 

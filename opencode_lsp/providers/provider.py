@@ -1,6 +1,6 @@
 """``LitellmProvider``: the ``ModelProvider`` the app uses, built from the merged config dict.
 
-The config is OpenCode's shape as ``App.provider_config()`` hands it over: ``model``,
+The config is OpenCode's shape as ``App.opencode_config()`` hands it over: ``model``,
 ``small_model``, ``provider`` (file shape) and ``providers`` (editor shape). Models are cached per
 ref and rebuilt when the config changes (``reconfigure``).
 """
@@ -33,7 +33,7 @@ class LitellmProvider:
 
     def warm_up(self) -> None:
         """Import litellm now (the caller runs this off the request path)."""
-        runtime.warm_up(background=False)
+        runtime.warm_up()
 
     async def ready(self) -> None:
         """Wait, in a thread, until litellm is imported (the first import takes seconds)."""

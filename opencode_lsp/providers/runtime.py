@@ -99,20 +99,10 @@ def rehearse() -> None:
         helper.join()
 
 
-def warm_up(background: bool = True) -> threading.Thread | None:
-    """Import litellm and rehearse a call now, in a daemon thread unless ``background`` is False."""
-    if _rehearsed:
-        return None
-    if not background:
+def warm_up() -> None:
+    """Import litellm and rehearse a call now (blocking: ``App.warm_up`` runs it in a thread)."""
+    if not _rehearsed:
         _load_and_rehearse()
-        return None
-
-    def load() -> None:
-        _load_and_rehearse()
-
-    thread = threading.Thread(target=load, name="litellm-import", daemon=True)
-    thread.start()
-    return thread
 
 
 def _load_and_rehearse() -> None:

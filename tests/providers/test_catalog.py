@@ -176,7 +176,7 @@ def test_warm_up_rehearses_a_call_without_network_or_stdout():
         socket.socket.connect = connect
         from opencode_lsp.providers import runtime
         assert "litellm.litellm_core_utils.default_encoding" not in sys.modules
-        runtime.warm_up(background=False)
+        runtime.warm_up()
         assert "litellm.litellm_core_utils.default_encoding" in sys.modules
         assert runtime.litellm().disable_hf_tokenizer_download is True
         assert opened == [], opened
@@ -189,7 +189,7 @@ def test_warm_up_rehearses_a_call_without_network_or_stdout():
 async def test_a_call_after_warm_up_streams_from_the_server(provider, fake):
     from opencode_lsp.providers import runtime
 
-    runtime.warm_up(background=False)
+    runtime.warm_up()
     fake.set_script([[{"text": "after the rehearsal", "chunks": 3}]])
     events = await collect(provider.get("fake", "m"))
     assert "".join(e.text for e in of_type(events, "text-delta")) == "after the rehearsal"

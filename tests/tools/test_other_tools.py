@@ -5,7 +5,8 @@ import pytest
 
 from opencode_lsp.core.tools.base import ToolError
 from opencode_lsp.core.tools.invalid import tool as invalid
-from opencode_lsp.core.tools.registry import builtin_tools, tool_permission
+from opencode_lsp.core.permission import tool_permission
+from opencode_lsp.core.tools.registry import builtin_tools
 from opencode_lsp.core.tools.skill import tool as skill
 from opencode_lsp.core.tools.task import tool as task
 from opencode_lsp.core.tools.todo import tool as todowrite

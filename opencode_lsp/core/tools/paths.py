@@ -77,15 +77,6 @@ async def ensure_inside(ctx: ToolContext, path: Path, *, kind: str = "file",
     )
 
 
-async def resolve_for(ctx: ToolContext, raw: str, *, kind: str = "file") -> Path:
-    """Resolve a model-given path and clear it for use (asking when it leaves the workspace)."""
-    if not isinstance(raw, str) or not raw.strip():
-        raise ToolError("A path is required.")
-    path = ctx.workspace.resolve(raw)
-    await ensure_inside(ctx, path, kind=kind)
-    return path
-
-
 GLOB_CHARS = frozenset("*?[{")
 
 

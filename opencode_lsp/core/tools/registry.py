@@ -1,11 +1,8 @@
-"""The built-in tools, by id, and the permission each one answers to."""
+"""The built-in tools, by id (the permission each answers to is ``core.permission.tool_permission``)."""
 
 from __future__ import annotations
 
 from .base import Tool
-
-# Tools that change files share the one ``edit`` permission (OpenCode's mapping).
-EDIT_TOOLS = frozenset({"edit", "write", "apply_patch"})
 
 
 def builtin_tools() -> dict[str, Tool]:
@@ -15,7 +12,3 @@ def builtin_tools() -> dict[str, Tool]:
     tools = [bash.tool, read.tool, glob.tool, grep.tool, edit.tool, write.tool, apply_patch.tool,
              task.tool, webfetch.tool, todo.tool, skill.tool, invalid.tool]
     return {t.id: t for t in tools}
-
-
-def tool_permission(tool_id: str) -> str:
-    return "edit" if tool_id in EDIT_TOOLS else tool_id
