@@ -69,24 +69,32 @@ class OpencodeProtocol(LanguageServerProtocol):
             self._request_futures.pop(msg_id, None)
             outer.add_done_callback(lambda done: inner.cancel() if done.cancelled() else None)
 
+    def write_frame(self, body: bytes) -> bool:
+        """Put one encoded message on the transport, framed (Content-Length counted in bytes, as
+        LSP requires) unless the transport frames messages itself. False when there is no
+        transport; errors from the transport propagate. Every message the server sends goes
+        through here."""
+        if self.writer is None:
+            return False
+        if self._include_headers:
+            body = b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
+        result = self.writer.write(body)
+        if inspect.isawaitable(result):
+            asyncio.ensure_future(result)
+        return True
+
     def _send_data(self, data: Any) -> None:
         """pygls' sender, with orjson: several times faster on large results (a long session's
-        messages), and Content-Length counted in bytes as LSP requires."""
+        messages)."""
         if not data:
-            return
-        if self.writer is None:
-            log.error("unable to send data: no transport")
             return
         try:
             try:
                 body = orjson.dumps(data, default=self._serialize_message)
             except TypeError:  # something orjson cannot encode (e.g. non-string keys)
                 body = json.dumps(data, default=self._serialize_message).encode()
-            if self._include_headers:
-                body = b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
-            result = self.writer.write(body)
-            if inspect.isawaitable(result):
-                asyncio.ensure_future(result)
+            if not self.write_frame(body):
+                log.error("unable to send data: no transport")
         except BrokenPipeError:
             log.error("the client went away (broken pipe)")
             raise
@@ -158,14 +166,8 @@ class OpencodeServer(LanguageServer):
             send(method, params)
 
     def _send_raw(self, method: str, params: dict[str, Any]) -> None:
-        writer = self.protocol.writer
-        if writer is None:
-            return
         try:
-            body = orjson.dumps({"jsonrpc": "2.0", "method": method, "params": params})
-            result = writer.write(b"Content-Length: %d\r\n\r\n%b" % (len(body), body))
-            if inspect.isawaitable(result):
-                asyncio.ensure_future(result)
+            self.protocol.write_frame(orjson.dumps({"jsonrpc": "2.0", "method": method, "params": params}))
         except Exception as exc:  # the editor went away; the run goes on and is stored
             if not self.client_gone:
                 self.client_gone = True  # said once; later sends fail silently
@@ -173,14 +175,9 @@ class OpencodeServer(LanguageServer):
 
     def _send_frame_error(self, code: int, message: str) -> None:
         """Answer a frame that could not be read (its id is unknown, so null)."""
-        writer = self.protocol.writer
-        if writer is None:
-            return
         try:
-            body = orjson.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}})
-            result = writer.write(b"Content-Length: %d\r\n\r\n%b" % (len(body), body))
-            if inspect.isawaitable(result):
-                asyncio.ensure_future(result)
+            self.protocol.write_frame(
+                orjson.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}))
         except Exception as exc:  # the editor went away
             log.warning("could not report a bad frame: %s", exc)
 
