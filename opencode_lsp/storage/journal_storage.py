@@ -23,18 +23,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 from filelock import BaseFileLock
-from tinydb.storages import Storage
 
 from .errors import StorageError
 from .files import atomic_write, fsync_dir, move_aside
-from .json_storage import Tables, _CorruptFile, _parse, holding
+from .json_storage import LockedFileStorage, Tables, _CorruptFile, _parse, holding
 
 log = logging.getLogger("opencode_lsp.storage")
 
@@ -88,7 +86,7 @@ def _apply(data: Tables, change: Change) -> None:
         data.setdefault(table, {})[doc_id] = document
 
 
-class JournaledJSONStorage(Storage):
+class JournaledJSONStorage(LockedFileStorage):
     """TinyDB storage over a base JSON file and its journal; ``lock`` guards every write.
 
     ``apply()`` is the cheap path the id tables use; TinyDB's generic ``write()`` still works
@@ -114,12 +112,6 @@ class JournaledJSONStorage(Storage):
 
     # --- TinyDB's interface -------------------------------------------------------------
 
-    def read(self) -> Tables:
-        if self._depth == 0:
-            self.refresh()
-        assert self._data is not None
-        return self._data
-
     def write(self, data: Tables) -> None:
         if self._depth:
             self._data = data
@@ -128,9 +120,6 @@ class JournaledJSONStorage(Storage):
             return
         with holding(self._lock, self.path):
             self._fold(data)
-
-    def close(self) -> None:
-        self._drop()
 
     # --- the cheap path -----------------------------------------------------------------
 
@@ -148,10 +137,6 @@ class JournaledJSONStorage(Storage):
             _apply(self._data, change)
             self._changes.append(change)
         self.version += 1
-
-    def snapshot(self) -> Tables:
-        """The current parsed data; the caller must not modify it."""
-        return self.read()
 
     # --- reading ------------------------------------------------------------------------
 
@@ -306,28 +291,7 @@ class JournaledJSONStorage(Storage):
 
     # --- writing --------------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[Tables]:
-        """Lock, catch up with the disk, collect changes, commit them as one journal line.
-
-        If the block raises, nothing is written and the cache is dropped.
-        """
-        with holding(self._lock, self.path):
-            outermost = self._depth == 0
-            if outermost:
-                self.refresh()
-            self._depth += 1
-            try:
-                yield self.read()
-            except BaseException:
-                self._depth -= 1
-                if outermost:
-                    self._drop()
-                raise
-            self._depth -= 1
-            if outermost:
-                self._commit()
-
+    # ``transaction()`` (LockedFileStorage) collects the changes; this commits them as one line.
     def _commit(self) -> None:
         changes, self._changes = self._changes, []
         assert self._data is not None

@@ -77,8 +77,66 @@ def holding(lock: BaseFileLock, path: Path) -> Iterator[None]:
         lock.release()
 
 
-class CachedJSONStorage(Storage):
-    """TinyDB storage over one JSON file; ``lock`` is the cross-process lock guarding writes."""
+class LockedFileStorage(Storage):
+    """What the file storages share: a cache that reads catch up with the disk (``refresh``), and
+    transactions that hold the cross-process lock, nest, and ``_commit`` once when the outermost
+    one ends. If a block raises, nothing is written and the cache is dropped (TinyDB updates the
+    cached dict in place, so it may hold half an update)."""
+
+    path: Path
+    _lock: BaseFileLock
+    _data: Tables | None
+    _depth: int
+
+    def read(self) -> Tables:
+        if self._depth == 0:
+            self.refresh()
+        assert self._data is not None
+        return self._data
+
+    def close(self) -> None:
+        self._drop()
+
+    def snapshot(self) -> Tables:
+        """The current parsed data, for plain reads that skip TinyDB's query layer.
+
+        The caller must not modify it (copy what you hand out).
+        """
+        return self.read()
+
+    def refresh(self) -> None:
+        """Re-read what changed on disk since it was cached."""
+        raise NotImplementedError
+
+    def _drop(self) -> None:
+        """Forget the cache so the next access trusts only what is on disk."""
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        """Write what the outermost transaction changed (the lock is held)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tables]:
+        with holding(self._lock, self.path):
+            outermost = self._depth == 0
+            if outermost:
+                self.refresh()
+            self._depth += 1
+            try:
+                yield self.read()
+            except BaseException:
+                self._depth -= 1
+                if outermost:
+                    self._drop()
+                raise
+            self._depth -= 1
+            if outermost:
+                self._commit()
+
+
+class CachedJSONStorage(LockedFileStorage):
+    """TinyDB storage over one JSON file, written whole; ``lock`` guards writes."""
 
     def __init__(self, path: Path, lock: BaseFileLock):
         self.path = Path(path)
@@ -91,12 +149,6 @@ class CachedJSONStorage(Storage):
 
     # --- TinyDB's interface -------------------------------------------------------------
 
-    def read(self) -> Tables:
-        if self._depth == 0:
-            self.refresh()
-        assert self._data is not None
-        return self._data
-
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         if self._depth:
             # Inside a transaction: keep it in memory, the transaction writes once at the end.
@@ -106,17 +158,7 @@ class CachedJSONStorage(Storage):
         with holding(self._lock, self.path):
             self._persist(data)
 
-    def close(self) -> None:
-        self._drop()
-
     # --- cache ----------------------------------------------------------------------------
-
-    def snapshot(self) -> Tables:
-        """The current parsed data, for plain reads that skip TinyDB's query layer.
-
-        The caller must not modify it (copy what you hand out).
-        """
-        return self.read()
 
     def refresh(self) -> None:
         """Re-read the file if it changed on disk since it was cached."""
@@ -200,30 +242,11 @@ class CachedJSONStorage(Storage):
         st = os.fstat(fd)
         self._set(data, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), fd)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Tables]:
-        """Lock, refresh from disk, apply updates in memory, write once when the block ends.
-
-        If the block raises, nothing is written and the cache is dropped (TinyDB updates the
-        cached dict in place, so it may hold half an update).
-        """
-        with holding(self._lock, self.path):
-            outermost = self._depth == 0
-            if outermost:
-                self.refresh()
-            self._depth += 1
-            try:
-                yield self.read()
-            except BaseException:
-                self._depth -= 1
-                if outermost:
-                    self._drop()
-                raise
-            self._depth -= 1
-            if outermost and self._dirty:
-                self._dirty = False
-                assert self._data is not None
-                self._persist(self._data)
+    def _commit(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            assert self._data is not None
+            self._persist(self._data)
 
 
 class IdTable(Table):
