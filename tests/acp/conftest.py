@@ -27,7 +27,6 @@ from acp.schema import (
     WriteTextFileResponse,
 )
 
-from tests.support.fake_openai import FakeOpenAI, is_title_request
 
 WAIT = 60.0  # generous: eight agents share two cores
 
@@ -99,13 +98,6 @@ def write_config(root: Path, base_url: str, **extra: Any) -> None:
     config = {"model": "fake/m", "provider": {"fake": {"options": {"baseURL": base_url}, "models": {"m": {}}}},
               **extra}
     (root / "opencode.json").write_text(json.dumps(config))
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI([]) as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        yield server
 
 
 @pytest.fixture

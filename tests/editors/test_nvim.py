@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import is_title_request
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "nvim"
@@ -31,10 +31,8 @@ USAGE = {"prompt_tokens": 120, "completion_tokens": 8}
 
 
 @pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "Hello file talk"}]])
-        yield server
+def fake_title() -> str:
+    return "Hello file talk"
 
 
 @pytest.fixture

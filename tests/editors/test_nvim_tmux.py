@@ -16,13 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.editors.nvim_tmux import TMUX, NvimInTmux
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import is_title_request
 
 @pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "Greeting work"}]])
-        yield server
+def fake_title() -> str:
+    return "Greeting work"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 
 from opencode_lsp.client import RpcError
 from tests.support import stored
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.stored import check_files
 
 from .harness import SERVER, Editor, model_options
@@ -70,13 +70,6 @@ def check_store(pid: int, store: Path) -> None:
 
 def stored_sessions(pid: int, store: Path) -> set[str]:
     return stored.session_ids(seen(pid, store))
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        yield server
 
 
 async def start_on_disk(tmp_path: Path, fake: FakeOpenAI, size: str, **options: Any) -> tuple[Editor, Path, Path]:

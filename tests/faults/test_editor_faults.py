@@ -9,17 +9,10 @@ from typing import Any
 import pytest
 
 from tests.support import stored
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.stored import check_files
 
 from .harness import Editor, model_options, never, tool_parts
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        yield server
 
 
 @pytest.fixture

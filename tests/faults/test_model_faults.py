@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import FakeOpenAI, fake_server, is_title_request
 
 from .harness import Editor, model_options, tool_parts
 
@@ -24,8 +24,7 @@ FAST_RETRY = {"retry-after-ms": "50"}
 
 @pytest.fixture(scope="module")
 def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
+    with fake_server() as server:
         yield server
 
 

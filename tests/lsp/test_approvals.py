@@ -9,16 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import FakeOpenAI
 
 from .conftest import call
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        yield server
 
 
 @pytest.fixture

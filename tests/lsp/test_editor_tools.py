@@ -16,13 +16,6 @@ from .conftest import call
 
 
 @pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        yield server
-
-
-@pytest.fixture
 def init_options(tmp_path: Path, fake: FakeOpenAI, request) -> dict[str, Any]:
     options = {
         "storage": {"path": str(tmp_path / "store")},

@@ -28,11 +28,9 @@ def is_summary_request(body: dict[str, Any]) -> bool:
 
 
 @pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        server.route(is_summary_request, [[{"text": "## Goal\nThe user asked about apples."}]])
-        yield server
+def fake(fake: FakeOpenAI) -> FakeOpenAI:
+    fake.route(is_summary_request, [[{"text": "## Goal\nThe user asked about apples."}]])
+    return fake
 
 
 @pytest.fixture

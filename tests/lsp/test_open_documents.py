@@ -13,20 +13,13 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.support.editor_buffers import Buffers
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import FakeOpenAI
 
 from .conftest import SERVER_ENV, attach_recorder, call, make_client
 
 CALC = "def add(a, b):\n    return a - b\n"
 FIXED = "def add(a, b):\n    return a + b\n"
 CHECK = f"{sys.executable} -c 'import calc; print(\"sum\", calc.add(2, 3))'"
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        yield server
 
 
 @pytest.fixture

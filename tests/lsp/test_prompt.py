@@ -20,10 +20,8 @@ USAGE_2 = {"prompt_tokens": 2533, "completion_tokens": 13, "cached_tokens": 500}
 
 
 @pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "Reading hello.py"}]])
-        yield server
+def fake_title() -> str:
+    return "Reading hello.py"
 
 
 @pytest.fixture

@@ -22,13 +22,6 @@ HANG = [[{"text": "Starting a long answer", "chunks": 2}, {"hang": True}]]
 
 
 @pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        yield server
-
-
-@pytest.fixture
 def init_options(tmp_path: Path, fake: FakeOpenAI) -> dict[str, Any]:
     return {"storage": {"path": str(tmp_path / "store")}, "events": True, "permissionUI": True,
             "model": "fake/m", "providers": {"fake": {"apiBase": fake.base_url}}}

@@ -14,7 +14,7 @@ import pytest_lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.lsp.conftest import SERVER_ENV, attach_recorder, init_params, make_client
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import FakeOpenAI
 
 SERVERS = Path(__file__).parent / "servers"
 TOKEN = "s3cret-header-value"
@@ -48,10 +48,8 @@ def remote_url():
 
 
 @pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "MCP test"}]])
-        yield server
+def fake_title() -> str:
+    return "MCP test"
 
 
 @pytest.fixture

@@ -12,12 +12,6 @@ from tests.support.fake_openai import FakeOpenAI
 
 
 @pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
 def provider(fake: FakeOpenAI) -> LitellmProvider:
     return LitellmProvider({"model": "fake/m", "providers": {"fake": {"apiBase": fake.base_url}}})
 

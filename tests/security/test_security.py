@@ -15,18 +15,11 @@ import pytest
 
 from opencode_lsp.client import RpcError
 from tests.faults.harness import Editor, model_options, tool_parts
-from tests.support.fake_openai import FakeOpenAI, is_title_request
+from tests.support.fake_openai import FakeOpenAI
 
 SECRET = "TOP-SECRET-MARKER-5c1e"
 API_KEY = "sk-test-DO-NOT-LEAK-9f3a7b"
 ENV_KEY = "sk-env-DO-NOT-LEAK-11d2"
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        server.route(is_title_request, [[{"text": "A title"}]])
-        yield server
 
 
 @pytest.fixture

@@ -70,8 +70,9 @@ import socket
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 Turn = list[dict[str, Any]]
 Predicate = Callable[[dict[str, Any]], bool]
@@ -433,6 +434,16 @@ def _load_script(path: str | None) -> tuple[list[Turn], list[dict[str, Any]]]:
     if isinstance(data, list):
         return data, []
     return data.get("turns", []), data.get("routes", [])
+
+
+
+@contextmanager
+def fake_server(title: str = "A title") -> Iterator[FakeOpenAI]:
+    """A running server whose title requests are answered with ``title``, off the script: what
+    every end-to-end test starts from (the ``fake`` fixture in tests/conftest.py)."""
+    with FakeOpenAI() as server:
+        server.route(is_title_request, [[{"text": title}]])
+        yield server
 
 
 def main(argv: list[str] | None = None) -> None:

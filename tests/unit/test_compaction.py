@@ -24,56 +24,11 @@ from opencode_lsp.core.compaction import (
     usable_context,
 )
 from opencode_lsp.core.config import CompactionConfig, load_config
-from opencode_lsp.core.llm import Finish, ModelError, ModelInfo, ModelLimit, TextDelta, ToolCall, Usage
+from opencode_lsp.core.llm import ModelError, ModelInfo, ModelLimit
 from opencode_lsp.core.transcript import CLEARED
 from opencode_lsp.core.user_input import PromptInput
 from opencode_lsp.storage.memory import MemoryStore
-
-# --- a scripted model ------------------------------------------------------------------------
-
-
-class ScriptedModel:
-    """Plays one scripted turn per request: a string is a text answer, a dict a tool call
-    (``{"tool": name, "args": {...}}``), an exception is raised; ``usage`` sets reported usage."""
-
-    def __init__(self, info: ModelInfo, turns: list[Any]):
-        self.info = info
-        self.turns = list(turns)
-        self.requests: list[Any] = []
-
-    async def stream(self, request):
-        self.requests.append(request)
-        turn = self.turns.pop(0) if self.turns else "ok"
-        if isinstance(turn, Exception):
-            raise turn
-        steps = turn if isinstance(turn, list) else [turn]
-        usage = Usage(prompt=100, completion=10)
-        calls = 0
-        for step in steps:
-            if isinstance(step, str):
-                yield TextDelta(text=step)
-            elif "usage" in step:
-                usage = Usage(**step["usage"])
-            else:
-                yield ToolCall(index=calls, id=f"call_{len(self.requests)}_{calls}", name=step["tool"],
-                               arguments=json.dumps(step["args"]))
-                calls += 1
-        yield Finish(reason="tool-calls" if calls else "stop", usage=usage)
-
-
-class ScriptedProvider:
-    """The scripted model, plus a separate small model that answers title requests."""
-
-    def __init__(self, model: ScriptedModel):
-        self.model = model
-        self.small = ScriptedModel(ModelInfo(providerID="test", modelID="small"), [])
-
-    def get(self, provider_id: str, model_id: str) -> ScriptedModel:
-        return self.small if model_id == "small" else self.model
-
-    def list_models(self) -> list[ModelInfo]:
-        return [self.model.info]
-
+from tests.support.scripted_model import ScriptedModel, ScriptedProvider
 
 def make_app(tmp_path: Path, turns: list[Any], *, limit: ModelLimit | None = None,
              compaction: dict[str, Any] | None = None) -> tuple[App, ScriptedModel]:
@@ -85,7 +40,8 @@ def make_app(tmp_path: Path, turns: list[Any], *, limit: ModelLimit | None = Non
     config = load_config(root, settings, use_global=False)
     model = ScriptedModel(ModelInfo(providerID="test", modelID="m", limit=limit or ModelLimit(context=10_000, output=1_000)),
                           turns)
-    app = App(root, config, MemoryStore(), provider=ScriptedProvider(model), data_dir=tmp_path / "data")
+    small = ScriptedModel(ModelInfo(providerID="test", modelID="small"), [])
+    app = App(root, config, MemoryStore(), provider=ScriptedProvider(model, small), data_dir=tmp_path / "data")
     return app, model
 
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import pytest
 
 from opencode_lsp.app import App
 from opencode_lsp.core.config import Config
 from opencode_lsp.core.llm import (
-    ChatRequest,
     Finish,
     ModelError,
     ModelInfo,
-    StreamEvent,
     TextDelta,
     ToolCall,
     ToolCallStart,
@@ -23,44 +21,14 @@ from opencode_lsp.core.llm import (
 )
 from opencode_lsp.core.user_input import PromptInput
 from opencode_lsp.storage import MemoryStore
-
-
-class ScriptedModel:
-    def __init__(self, info: ModelInfo, turns: list[Any]):
-        self.info = info
-        self.turns = turns
-        self.requests: list[ChatRequest] = []
-
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        if not request.tools and "title" in str(request.messages[0].get("content", "")).lower():
-            yield TextDelta(text="A title")  # background title requests get their own answer
-            yield Finish(reason="stop")
-            return
-        self.requests.append(request)
-        turn = self.turns.pop(0) if self.turns else [TextDelta(text="ok"), Finish(reason="stop")]
-        for event in turn:
-            if isinstance(event, Exception):
-                raise event
-            if isinstance(event, float):
-                await asyncio.sleep(event)
-                continue
-            yield event
-
-
-class ScriptedProvider:
-    def __init__(self, turns: list[Any]):
-        self.model = ScriptedModel(ModelInfo(providerID="fake", modelID="m", cost={"input": 1.0, "output": 2.0}), turns)
-
-    def get(self, provider_id: str, model_id: str) -> ScriptedModel:
-        return self.model
-
-    def list_models(self) -> list[ModelInfo]:
-        return [self.model.info]
+from tests.support.scripted_model import ScriptedModel, ScriptedProvider
 
 
 def make_app(root: Path, turns: list[Any]) -> App:
-    app = App(root, Config(model="fake/m"), MemoryStore(), provider=ScriptedProvider(turns), data_dir=root.parent / "data")
-    return app
+    model = ScriptedModel(ModelInfo(providerID="fake", modelID="m", cost={"input": 1.0, "output": 2.0}), turns,
+                          title="A title")
+    return App(root, Config(model="fake/m"), MemoryStore(), provider=ScriptedProvider(model),
+               data_dir=root.parent / "data")
 
 
 def tool_turn(name: str, arguments: str, call_id: str = "call_1") -> list[Any]:
