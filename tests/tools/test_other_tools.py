@@ -121,3 +121,19 @@ def test_truncate_output(tmp_path):
     assert cut and len(wide) < 52_000
     nosave, cut, path = truncate_output(text, {})
     assert cut and path is None and "not saved" in nosave
+
+
+async def test_arguments_that_do_not_fit_the_schema_name_each_field(ctx, rec):
+    tools = builtin_tools()
+    with pytest.raises(ToolError, match=r"^Invalid arguments for the read tool \(filePath: Field required\)"):
+        await tools["read"].execute({}, ctx)
+    with pytest.raises(ToolError, match=r"offset: Input should be a valid integer.*limit: Input should be greater"):
+        await tools["read"].execute({"filePath": "a.txt", "offset": "first", "limit": -1}, ctx)
+    with pytest.raises(ToolError, match=r"command: must not be empty; timeout: Input should be greater than 0"):
+        await tools["bash"].execute({"command": "  ", "timeout": 0}, ctx)
+    with pytest.raises(ToolError, match=r"format: Input should be 'text', 'markdown' or 'html'"):
+        await tools["webfetch"].execute({"url": "https://example.com", "format": "pdf"}, ctx)
+    with pytest.raises(ToolError, match=r"todos\[1\]\.priority: Field required"):
+        await tools["todowrite"].execute({"todos": [{"content": "a", "status": "pending", "priority": "low"},
+                                                    {"content": "b", "status": "pending"}]}, ctx)
+    assert rec.asks == []  # nothing was asked, let alone run

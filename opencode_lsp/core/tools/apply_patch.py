@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from pydantic import Field
 
+from .args import ArgsTool, NonBlank, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 from .diffs import file_diff, unified_diff
 from .edit import join_encoding, split_encoding
@@ -182,22 +183,17 @@ def apply_chunks(text: str, op: FileOp) -> str:
     return "\n".join(lines) + ("\n" if trailing_newline or not lines else "")
 
 
-class ApplyPatchTool:
+class ApplyPatchArgs(ToolArgs):
+    patchText: NonBlank = Field(description="The full patch, from '*** Begin Patch' to '*** End Patch'.")
+
+
+class ApplyPatchTool(ArgsTool[ApplyPatchArgs]):
     id = "apply_patch"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "patchText": {"type": "string", "description": "The full patch, from '*** Begin Patch' to '*** End Patch'."},
-        },
-        "required": ["patchText"],
-    }
+    Args = ApplyPatchArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        text = args.get("patchText")
-        if not isinstance(text, str) or not text.strip():
-            raise ToolError("patchText is required.")
-        ops = parse_patch(text)
+    async def run(self, args: ApplyPatchArgs, ctx: ToolContext) -> ToolResult:
+        ops = parse_patch(args.patchText)
         ws = ctx.workspace
         # Plan: (op, source path, destination path or None, before, after-with-encoding)
         plan: list[tuple[FileOp, Path, Path | None, str, str | None]] = []

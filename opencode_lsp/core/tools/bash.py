@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
+from .args import MAX_SAFE_INTEGER, ArgsTool, NonBlank, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 from .bash_arity import bash_patterns
 from .paths import ensure_inside
@@ -101,32 +104,26 @@ def _outside_paths(line: ShellLine, cwd: Path, ws: Any) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-class BashTool:
+class BashArgs(ToolArgs):
+    command: NonBlank = Field(description="The command line to run.")
+    # OpenCode's schema shows zod's positive integer: both bounds of a safe integer and > 0.
+    timeout: int | None = Field(None, gt=0, ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER,
+                                description="Timeout in milliseconds (default 120000).")
+    workdir: str | None = Field(None, description="Directory to run in (default: the workspace root).")
+
+
+class BashTool(ArgsTool[BashArgs]):
     id = "bash"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "command": {"type": "string", "description": "The command line to run."},
-            "timeout": {"type": "integer", "exclusiveMinimum": 0, "minimum": -9007199254740991,
-                        "maximum": 9007199254740991,
-                        "description": "Timeout in milliseconds (default 120000)."},
-            "workdir": {"type": "string", "description": "Directory to run in (default: the workspace root)."},
-        },
-        "required": ["command"],
-    }
+    Args = BashArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        command = args.get("command")
-        if not isinstance(command, str) or not command.strip():
-            raise ToolError("command is required.")
-        timeout_ms = args.get("timeout") or DEFAULT_TIMEOUT_MS
-        if not isinstance(timeout_ms, (int, float)) or timeout_ms <= 0:
-            raise ToolError("timeout must be a positive number of milliseconds.")
+    async def run(self, args: BashArgs, ctx: ToolContext) -> ToolResult:
+        command = args.command
+        timeout_ms = args.timeout or DEFAULT_TIMEOUT_MS
         ws = ctx.workspace
         cwd = ws.root
-        if args.get("workdir"):
-            cwd = ws.resolve(str(args["workdir"]))
+        if args.workdir:
+            cwd = ws.resolve(args.workdir)
             if not await ws.is_dir(cwd):
                 raise ToolError(f"workdir {cwd} is not a directory.")
             await ensure_inside(ctx, cwd, kind="directory")

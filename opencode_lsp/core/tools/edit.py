@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import Field
 
 from . import matchers
+from .args import ArgsTool, NonBlank, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 from .diffs import file_diff, unified_diff
 from .paths import ask_config_writes, edit_patterns, ensure_inside, relative_title
@@ -82,31 +83,23 @@ def join_encoding(text: str, bom: bool, crlf: bool) -> str:
     return (BOM if bom else "") + text
 
 
-class EditTool:
+class EditArgs(ToolArgs):
+    filePath: NonBlank = Field(description="Absolute path of the file to change.")
+    oldString: str = Field(description="The text to replace, copied from the file.")
+    newString: str = Field(description="The text to put in its place.")
+    replaceAll: bool | None = Field(None, description="Replace every occurrence (default false).")
+
+
+class EditTool(ArgsTool[EditArgs]):
     id = "edit"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "filePath": {"type": "string", "description": "Absolute path of the file to change."},
-            "oldString": {"type": "string", "description": "The text to replace, copied from the file."},
-            "newString": {"type": "string", "description": "The text to put in its place."},
-            "replaceAll": {"type": "boolean", "description": "Replace every occurrence (default false)."},
-        },
-        "required": ["filePath", "oldString", "newString"],
-    }
+    Args = EditArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        raw = args.get("filePath")
-        old = args.get("oldString")
-        new = args.get("newString")
-        if not isinstance(raw, str) or not raw.strip():
-            raise ToolError("filePath is required.")
-        if not isinstance(old, str) or not isinstance(new, str):
-            raise ToolError("oldString and newString must be strings.")
+    async def run(self, args: EditArgs, ctx: ToolContext) -> ToolResult:
+        old, new = args.oldString, args.newString
         if old == new:
             raise ToolError(NO_CHANGE)
-        path = ctx.workspace.resolve(raw)
+        path = ctx.workspace.resolve(args.filePath)
         await ensure_inside(ctx, path)
         title = relative_title(ctx, path)
         exists = await ctx.workspace.exists(path)
@@ -128,7 +121,7 @@ class EditTool:
             eol = "\r\n" if "\r\n" in body else "\n"
             try:
                 replaced, _ = matchers.replace(
-                    body, _with_eol(old, eol), _with_eol(new, eol), args.get("replaceAll") is True
+                    body, _with_eol(old, eol), _with_eol(new, eol), args.replaceAll is True
                 )
             except matchers.MatchError as error:
                 raise ToolError(MATCH_ERRORS[error.kind]) from None

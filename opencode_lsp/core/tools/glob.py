@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import Field
 
 from . import search
+from .args import ArgsTool, NonBlank, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 from .paths import ensure_inside, glob_root, relative_title
 from .truncate import truncate_output
@@ -25,25 +26,20 @@ Find files by name with a glob pattern such as "**/*.py", "src/**/*.{ts,tsx}" or
 """
 
 
-class GlobTool:
+class GlobArgs(ToolArgs):
+    pattern: NonBlank = Field(description="Glob pattern to match file paths against.")
+    path: str | None = Field(None, description="Directory to search in (default: workspace root).")
+
+
+class GlobTool(ArgsTool[GlobArgs]):
     id = "glob"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "pattern": {"type": "string", "description": "Glob pattern to match file paths against."},
-            "path": {"type": "string", "description": "Directory to search in (default: workspace root)."},
-        },
-        "required": ["pattern"],
-    }
+    Args = GlobArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        pattern = args.get("pattern")
-        if not isinstance(pattern, str) or not pattern.strip():
-            raise ToolError("pattern is required.")
-        raw = args.get("path")
-        root = ctx.workspace.resolve(raw) if isinstance(raw, str) and raw.strip() else ctx.workspace.root
-        root, pattern = glob_root(root, pattern)
+    async def run(self, args: GlobArgs, ctx: ToolContext) -> ToolResult:
+        raw = args.path
+        root = ctx.workspace.resolve(raw) if raw and raw.strip() else ctx.workspace.root
+        root, pattern = glob_root(root, args.pattern)
         await ensure_inside(ctx, root, kind="directory")
         if not await ctx.workspace.is_dir(root):
             raise ToolError(f"{root} is not a directory.")

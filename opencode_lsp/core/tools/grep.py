@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from pydantic import Field
 
 from . import search
+from .args import ArgsTool, NonEmpty, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 from .paths import ensure_inside, relative_title
 from .truncate import truncate_output
@@ -53,26 +54,22 @@ async def _rg_matches(root: Path, target: Path, pattern: str, include: str | Non
     return matches
 
 
-class GrepTool:
+class GrepArgs(ToolArgs):
+    pattern: NonEmpty = Field(description="Regular expression to search for.")
+    path: str | None = Field(None, description="Directory or file to search (default: workspace root).")
+    include: str | None = Field(None, description='Glob of the files to search, e.g. "*.py".')
+
+
+class GrepTool(ArgsTool[GrepArgs]):
     id = "grep"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "pattern": {"type": "string", "description": "Regular expression to search for."},
-            "path": {"type": "string", "description": "Directory or file to search (default: workspace root)."},
-            "include": {"type": "string", "description": 'Glob of the files to search, e.g. "*.py".'},
-        },
-        "required": ["pattern"],
-    }
+    Args = GrepArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        pattern = args.get("pattern")
-        if not isinstance(pattern, str) or not pattern:
-            raise ToolError("pattern is required.")
-        include = args.get("include") or None
-        raw = args.get("path")
-        target = ctx.workspace.resolve(raw) if isinstance(raw, str) and raw.strip() else ctx.workspace.root
+    async def run(self, args: GrepArgs, ctx: ToolContext) -> ToolResult:
+        pattern = args.pattern
+        include = args.include or None
+        raw = args.path
+        target = ctx.workspace.resolve(raw) if raw and raw.strip() else ctx.workspace.root
         if not await ctx.workspace.exists(target):
             raise ToolError(f"{target} does not exist.")
         is_dir = await ctx.workspace.is_dir(target)

@@ -3,23 +3,23 @@ arguments that are not JSON or do not fit the schema), so the model reads why an
 
 from __future__ import annotations
 
-from typing import Any
-
+from .args import ArgsTool, ToolArgs
 from .base import ToolContext, ToolResult
 
 
-class InvalidTool:
+class InvalidArgs(ToolArgs):
+    tool: str
+    error: str
+
+
+class InvalidTool(ArgsTool[InvalidArgs]):
     id = "invalid"
     description = "Do not use. Reports a malformed tool call back to the model."
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {"tool": {"type": "string"}, "error": {"type": "string"}},
-        "required": ["tool", "error"],
-    }
+    Args = InvalidArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        name = args.get("tool") or "unknown"
-        error = args.get("error") or "no reason given"
+    async def run(self, args: InvalidArgs, ctx: ToolContext) -> ToolResult:
+        name = args.tool or "unknown"
+        error = args.error or "no reason given"
         # As OpenCode 1.18.33 words it in substance: one line, the reason after a fixed lead.
         return ToolResult(title="Invalid tool call", output=f"The tool call was not valid, so it did not run: {error}",
                           metadata={"tool": name})

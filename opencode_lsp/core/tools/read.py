@@ -7,8 +7,9 @@ import difflib
 import mimetypes
 import os
 from pathlib import Path
-from typing import Any
+from pydantic import Field
 
+from .args import MAX_SAFE_INTEGER, ArgsTool, NonBlank, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 from .paths import ensure_inside, relative_title
 
@@ -75,28 +76,23 @@ def _suggestions(path: Path) -> list[str]:
     return [str(parent / n) for n in picked]
 
 
-class ReadTool:
+class ReadArgs(ToolArgs):
+    filePath: NonBlank = Field(description="Absolute path of the file or directory to read.")
+    offset: int | None = Field(None, ge=0, le=MAX_SAFE_INTEGER,
+                               description="1-based line number to start reading at (default 1).")
+    limit: int | None = Field(None, ge=0, le=MAX_SAFE_INTEGER,
+                              description="Maximum number of lines to read (default 2000).")
+
+
+class ReadTool(ArgsTool[ReadArgs]):
     id = "read"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "filePath": {"type": "string", "description": "Absolute path of the file or directory to read."},
-            "offset": {"type": "integer", "minimum": 0, "maximum": 9007199254740991,
-                       "description": "1-based line number to start reading at (default 1)."},
-            "limit": {"type": "integer", "minimum": 0, "maximum": 9007199254740991,
-                      "description": "Maximum number of lines to read (default 2000)."},
-        },
-        "required": ["filePath"],
-    }
+    Args = ReadArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        raw = args.get("filePath")
-        if not isinstance(raw, str) or not raw.strip():
-            raise ToolError("filePath is required.")
-        path = ctx.workspace.resolve(raw)
-        offset = max(int(args.get("offset") or 1), 1)
-        limit = int(args.get("limit") or DEFAULT_LIMIT)
+    async def run(self, args: ReadArgs, ctx: ToolContext) -> ToolResult:
+        path = ctx.workspace.resolve(args.filePath)
+        offset = max(args.offset or 1, 1)
+        limit = args.limit or DEFAULT_LIMIT
         is_dir = await ctx.workspace.is_dir(path)
         await ensure_inside(ctx, path, kind="directory" if is_dir else "file")
         await ctx.ask("read", [str(path)], always=["*"], metadata={})

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ..command import FrontMatterError, split_front_matter
+from pydantic import Field
+
+from .args import ArgsTool, NonBlank, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 
 INTRO = """\
@@ -69,23 +72,21 @@ def _describe(skills: dict[str, Skill]) -> str:
     return INTRO + "\nAvailable skills:\n" + listed
 
 
-class SkillTool:
+class SkillArgs(ToolArgs):
+    name: NonBlank = Field(description="Name of the skill to load.")
+
+
+class SkillTool(ArgsTool[SkillArgs]):
     id = "skill"
     description = INTRO
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {"name": {"type": "string", "description": "Name of the skill to load."}},
-        "required": ["name"],
-    }
+    Args = SkillArgs
 
     def describe(self, services: dict[str, Any]) -> str:
         root = services.get("root")
         return _describe(discover(Path(root) if root else None))
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        name = args.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ToolError("name is required.")
+    async def run(self, args: SkillArgs, ctx: ToolContext) -> ToolResult:
+        name = args.name
         skills = discover(ctx.workspace.root)
         skill = skills.get(name.strip())
         if skill is None:

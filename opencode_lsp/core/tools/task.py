@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
+from .args import ArgsTool, NonBlank, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 
 INTRO = """\
@@ -29,29 +32,24 @@ def _description(subagents: list[dict[str, Any]]) -> str:
     return INTRO + "\nAvailable subagent_type values:\n" + listed
 
 
-class TaskTool:
+class TaskArgs(ToolArgs):
+    description: NonBlank = Field(description="Short (3-5 word) label for the job.")
+    prompt: NonBlank = Field(description="The full instructions for the subagent.")
+    subagent_type: NonBlank = Field(description="Which subagent to run.")
+    task_id: str | None = Field(None, description="Resume the subagent of an earlier task result.")
+    command: str | None = Field(None, description="The command that started this task, if any.")
+
+
+class TaskTool(ArgsTool[TaskArgs]):
     id = "task"
     description = _description([{"name": "general", "description": "General-purpose agent for research and multi-step work."}])
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "description": {"type": "string", "description": "Short (3-5 word) label for the job."},
-            "prompt": {"type": "string", "description": "The full instructions for the subagent."},
-            "subagent_type": {"type": "string", "description": "Which subagent to run."},
-            "task_id": {"type": "string", "description": "Resume the subagent of an earlier task result."},
-            "command": {"type": "string", "description": "The command that started this task, if any."},
-        },
-        "required": ["description", "prompt", "subagent_type"],
-    }
+    Args = TaskArgs
 
     def describe(self, services: dict[str, Any]) -> str:
         return _description(list(services.get("subagents") or []))
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        description, prompt, agent = args.get("description"), args.get("prompt"), args.get("subagent_type")
-        for name, value in (("description", description), ("prompt", prompt), ("subagent_type", agent)):
-            if not isinstance(value, str) or not value.strip():
-                raise ToolError(f"{name} is required.")
+    async def run(self, args: TaskArgs, ctx: ToolContext) -> ToolResult:
+        description, prompt, agent = args.description, args.prompt, args.subagent_type
         known = [a["name"] for a in ctx.services.get("subagents") or []]
         if known and agent not in known:
             raise ToolError(f"Unknown subagent_type {agent!r}. Available: {', '.join(known)}.")
@@ -59,9 +57,9 @@ class TaskTool:
         if run is None:
             raise ToolError("Subagents are not available in this session.")
         await ctx.ask("task", [agent], always=["*"], metadata={"description": description, "subagent_type": agent})
-        ctx.update(description, {"sessionId": args.get("task_id") or None})
+        ctx.update(description, {"sessionId": args.task_id or None})
         result = await run(agent=agent, prompt=prompt, description=description,
-                           task_id=args.get("task_id") or None, command=args.get("command") or None)
+                           task_id=args.task_id or None, command=args.command or None)
         session_id = result["session_id"]
         text = result.get("text") or ""
         output = task_envelope(session_id, "completed", text)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from pydantic import Field
 
+from .args import ArgsTool, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 
 STATUSES = ("pending", "in_progress", "completed", "cancelled")
@@ -28,36 +29,23 @@ completed or cancelled) and priority (high, medium or low).
 """
 
 
-class TodoWriteTool:
+class TodoItem(ToolArgs):
+    content: str = Field(description="What the task is.")
+    status: str = Field(description="pending, in_progress, completed or cancelled.")
+    priority: str = Field(description="high, medium or low.")
+
+
+class TodoWriteArgs(ToolArgs):
+    todos: list[TodoItem] = Field(description="The complete, updated task list.")
+
+
+class TodoWriteTool(ArgsTool[TodoWriteArgs]):
     id = "todowrite"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "todos": {
-                "type": "array",
-                "description": "The complete, updated task list.",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "content": {"type": "string", "description": "What the task is."},
-                        "status": {"type": "string", "description": "pending, in_progress, completed or cancelled."},
-                        "priority": {"type": "string", "description": "high, medium or low."},
-                    },
-                    "required": ["content", "status", "priority"],
-                },
-            },
-        },
-        "required": ["todos"],
-    }
+    Args = TodoWriteArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        todos = args.get("todos")
-        if not isinstance(todos, list):
-            raise ToolError("todos must be a list of {content, status, priority} objects.")
-        for i, item in enumerate(todos):
-            if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("content", "status", "priority")):
-                raise ToolError(f"todos[{i}] needs string fields content, status and priority.")
+    async def run(self, args: TodoWriteArgs, ctx: ToolContext) -> ToolResult:
+        todos = [item.model_dump() for item in args.todos]
         setter = ctx.services.get("set_todos")
         if setter is None:
             raise ToolError("The task list is not available in this session.")

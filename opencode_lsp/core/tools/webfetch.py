@@ -11,9 +11,12 @@ import asyncio
 import base64
 import ipaddress
 import socket
-from typing import Any, cast
+from typing import Any, Literal, cast
 from urllib.parse import urljoin, urlsplit
 
+from pydantic import Field
+
+from .args import ArgsTool, NonBlank, Positive, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 from .html_markdown import html_to_markdown, html_to_text
 from .truncate import truncate_output
@@ -106,34 +109,24 @@ def _pinned_transport(pins: dict[str, str]) -> Any:
     return transport
 
 
-class WebFetchTool:
+class WebFetchArgs(ToolArgs):
+    url: NonBlank = Field(description="The http(s) URL to fetch.")
+    format: Literal["text", "markdown", "html"] | None = Field(
+        "markdown", description="How to return the content (default markdown).")
+    timeout: Positive = Field(None, description="Timeout in seconds (default 30, max 120).")
+
+
+class WebFetchTool(ArgsTool[WebFetchArgs]):
     id = "webfetch"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "url": {"type": "string", "description": "The http(s) URL to fetch."},
-            "format": {"type": "string", "enum": ["text", "markdown", "html"], "default": "markdown",
-                       "description": "How to return the content (default markdown)."},
-            "timeout": {"type": "number", "description": "Timeout in seconds (default 30, max 120)."},
-        },
-        "required": ["url"],
-    }
+    Args = WebFetchArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+    async def run(self, args: WebFetchArgs, ctx: ToolContext) -> ToolResult:
         import httpx  # imported here: only fetching pays for it
 
-        url = args.get("url")
-        if not isinstance(url, str) or not url.strip():
-            raise ToolError("url is required.")
-        url = url.strip()
-        fmt = args.get("format") or "markdown"
-        if fmt not in ACCEPT:
-            raise ToolError('format must be "markdown", "text" or "html".')
-        timeout = args.get("timeout") or DEFAULT_TIMEOUT
-        if not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise ToolError("timeout must be a positive number of seconds.")
-        timeout = min(float(timeout), MAX_TIMEOUT)
+        url = args.url.strip()
+        fmt = args.format or "markdown"
+        timeout = min(args.timeout or DEFAULT_TIMEOUT, MAX_TIMEOUT)
         allow_private = bool(ctx.services.get("allow_private_network"))
         pins: dict[str, str] = {}
         await _check_host(url, allow_private, pins)

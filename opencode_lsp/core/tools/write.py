@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import Field
 
+from .args import ArgsTool, NonBlank, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
 from .diffs import file_diff, unified_diff
 from .paths import ask_config_writes, edit_patterns, ensure_inside, relative_title
@@ -18,26 +19,19 @@ Write a file, creating it (and any missing parent directories) or replacing ever
 """
 
 
-class WriteTool:
+class WriteArgs(ToolArgs):
+    content: str = Field(description="The complete new content of the file.")
+    filePath: NonBlank = Field(description="Absolute path of the file to write.")
+
+
+class WriteTool(ArgsTool[WriteArgs]):
     id = "write"
     description = DESCRIPTION
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "content": {"type": "string", "description": "The complete new content of the file."},
-            "filePath": {"type": "string", "description": "Absolute path of the file to write."},
-        },
-        "required": ["content", "filePath"],
-    }
+    Args = WriteArgs
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        raw = args.get("filePath")
-        content = args.get("content")
-        if not isinstance(raw, str) or not raw.strip():
-            raise ToolError("filePath is required.")
-        if not isinstance(content, str):
-            raise ToolError("content must be a string.")
-        path = ctx.workspace.resolve(raw)
+    async def run(self, args: WriteArgs, ctx: ToolContext) -> ToolResult:
+        content = args.content
+        path = ctx.workspace.resolve(args.filePath)
         await ensure_inside(ctx, path)
         title = relative_title(ctx, path)
         if await ctx.workspace.is_dir(path):
