@@ -15,7 +15,7 @@ from .llm import ToolSpec
 from .message import AssistantMessage, TextPart, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
 from .processor import ProgressUpdate, StepHalted, ToolBlocked
 from .run_state import RunStep
-from .tools.base import DescribedTool, ToolContext, ToolError
+from .tools.base import DescribedTool, SubagentResult, ToolContext, ToolError, ToolServices
 
 STRUCTURED_TOOL = "StructuredOutput"
 DOOM_LOOP_THRESHOLD = 3
@@ -83,25 +83,24 @@ class ToolBox:
 
     # --- services tools may use --------------------------------------------------------------
 
-    def services(self) -> dict[str, Any]:
+    def services(self) -> ToolServices:
         sessions = self.app.sessions
         sid = self.message.sessionID
-        return {
-            "set_todos": lambda todos: sessions.set_todos(sid, todos),
-            "get_todos": lambda: sessions.todos(sid),
-            "run_subagent": self._run_subagent,
-            "subagents": [
+        return ToolServices(
+            set_todos=lambda todos: sessions.set_todos(sid, todos),
+            run_subagent=self._run_subagent,
+            subagents=[
                 {"name": a.name, "description": a.description or ""}
                 for a in self.step.run.agents.list() if a.mode in ("subagent", "all") and not a.hidden
             ],
-            "data_dir": str(self.app.data_dir),
+            data_dir=str(self.app.data_dir),
             # Loopback and private hosts are refused by webfetch unless the config allows them.
-            "allow_private_network": bool((self.app.config.model_extra or {}).get("allowPrivateNetwork")),
-            "root": str(self.app.root),
-        }
+            allow_private_network=bool((self.app.config.model_extra or {}).get("allowPrivateNetwork")),
+            root=str(self.app.root),
+        )
 
     async def _run_subagent(self, *, agent: str, prompt: str, description: str,
-                            task_id: str | None = None, command: str | None = None) -> dict[str, Any]:
+                            task_id: str | None = None, command: str | None = None) -> SubagentResult:
         from .user_input import PromptInput
 
         sessions = self.app.sessions

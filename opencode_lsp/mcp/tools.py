@@ -63,10 +63,10 @@ class McpTool:
     async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         await ctx.ask(self.id, ["*"], always=["*"], metadata={})
         result = await self.connection.call(self.remote_name, args, ctx.abort)
-        return convert_result(result, ctx.services)
+        return convert_result(result, ctx.services.data_dir)
 
 
-def convert_result(result: Any, services: dict[str, Any] | None = None) -> ToolResult:
+def convert_result(result: Any, data_dir: str | None = None) -> ToolResult:
     """A ``CallToolResult`` (SDK model or its JSON) as the tool part OpenCode stores."""
     data = result.model_dump(by_alias=True, exclude_none=True) if hasattr(result, "model_dump") else dict(result)
     texts: list[str] = []
@@ -84,7 +84,7 @@ def convert_result(result: Any, services: dict[str, Any] | None = None) -> ToolR
             texts.append(f"[Resource link: {item.get('uri', '')}]")
         elif kind == "audio":
             texts.append(f"[Audio content omitted ({item.get('mimeType', 'audio')})]")
-    output, truncated, saved = truncate_output("\n\n".join(texts), services)
+    output, truncated, saved = truncate_output("\n\n".join(texts), data_dir)
     metadata: dict[str, Any] = {"truncated": truncated}
     if saved:
         metadata["outputPath"] = saved

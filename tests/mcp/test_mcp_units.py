@@ -11,6 +11,7 @@ from pathlib import Path
 
 from opencode_lsp.core.config import load_config
 from opencode_lsp.core.events import Bus
+from opencode_lsp.core.tools.base import ToolServices
 from opencode_lsp.mcp import McpServers
 from opencode_lsp.mcp.config import BadEntry, LocalServer, RemoteServer, parse_servers
 from opencode_lsp.mcp.connection import describe_error
@@ -42,7 +43,7 @@ def test_results_become_tool_parts(tmp_path: Path):
         {"type": "resource", "resource": {"uri": "file:///a.txt", "text": "second"}},
         {"type": "resource", "resource": {"uri": "file:///b.pdf", "blob": PNG, "mimeType": "application/pdf"}},
         {"type": "resource", "resource": {"uri": "file:///c.zip", "blob": PNG, "mimeType": "application/zip"}},
-    ], "isError": False}, {"data_dir": str(tmp_path)})
+    ], "isError": False}, str(tmp_path))
     assert result.title == ""
     assert result.output.split("\n\n")[:2] == ["first", "second"]
     assert "file:///c.zip (application/zip" in result.output
@@ -56,7 +57,7 @@ def test_results_become_tool_parts(tmp_path: Path):
 
 def test_long_results_are_truncated_and_kept(tmp_path: Path):
     text = "\n".join(f"line {i}" for i in range(5000))
-    result = convert_result({"content": [{"type": "text", "text": text}]}, {"data_dir": str(tmp_path)})
+    result = convert_result({"content": [{"type": "text", "text": text}]}, str(tmp_path))
     assert result.metadata["truncated"] is True
     assert Path(result.metadata["outputPath"]).read_text() == text
     assert "line 0" in result.output and "line 4999" not in result.output
@@ -171,7 +172,7 @@ async def test_a_server_speaking_only_sse_is_reached_by_the_fallback(tmp_path: P
 
         class Context:
             abort = asyncio.Event()
-            services: dict = {}
+            services = ToolServices()
 
             async def ask(self, *args, **kwargs):
                 return None

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from opencode_lsp.core import permission
 from opencode_lsp.core.tools import apply_patch, glob, grep, read, write
-from opencode_lsp.core.tools.base import ToolContext, ToolError
+from opencode_lsp.core.tools.base import ToolContext, ToolError, ToolServices
 from opencode_lsp.core.workspace import DiskWorkspace
 from tests.security.conftest import record
 
@@ -38,7 +38,7 @@ def context(root: Path, rules: list[Any], asks: list[dict[str, Any]]) -> ToolCon
             raise Stopped("asked")
     return ToolContext(session_id="ses_x", message_id="msg_x", call_id="c", agent="build",
                        workspace=DiskWorkspace(root), abort=asyncio.Event(), ask=ask,
-                       services={"data_dir": str(root.parent / "data")})
+                       services=ToolServices(data_dir=str(root.parent / "data")))
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from tests.faults.harness import Editor, model_options, tool_parts
-from tests.security.test_security import fake, layout  # noqa: F401  (fixtures)
+from tests.security.test_security import layout  # noqa: F401  (a fixture)
 
 LOOSER_AGENT = "---\ndescription: build\nmode: primary\npermission:\n  bash: allow\n---\nDo anything.\n"
 LOOSER_CONFIG = '{"permission": {"bash": "allow"}}'

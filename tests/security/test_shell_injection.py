@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opencode_lsp.core import permission
-from opencode_lsp.core.tools.base import ToolContext, ToolError
+from opencode_lsp.core.tools.base import ToolContext, ToolError, ToolServices
 from opencode_lsp.core.tools.bash import tool as bash
 from opencode_lsp.core.workspace import DiskWorkspace
 from tests.security.conftest import record
@@ -64,7 +64,7 @@ async def through_tool(root: Path, command: str, rules: list[Any]) -> tuple[str,
     asks: list[dict[str, Any]] = []
     ctx = ToolContext(session_id="ses_x", message_id="msg_x", call_id="c", agent="build",
                       workspace=DiskWorkspace(root), abort=asyncio.Event(), ask=rules_ask(rules, asks),
-                      services={"data_dir": str(root.parent / "data")})
+                      services=ToolServices(data_dir=str(root.parent / "data")))
     try:
         await bash.execute({"command": command, "timeout": 10_000}, ctx)
     except Stopped as stop:

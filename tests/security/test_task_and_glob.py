@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.harness import Editor, model_options, tool_parts
-from tests.security.test_security import ask_then, fake, layout  # noqa: F401  (fixtures)
+from tests.security.test_security import ask_then, layout  # noqa: F401  (a fixture)
 
 
 def task_call(task_id: str) -> dict:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from opencode_lsp.core.tools.base import ToolContext, ToolError
+from opencode_lsp.core.tools.base import ToolContext, ToolError, ToolServices
 from opencode_lsp.core.tools.webfetch import tool as webfetch
 from opencode_lsp.core.workspace import DiskWorkspace
 
@@ -59,7 +59,7 @@ def ctx_for(tmp_path, **services: Any) -> ToolContext:
     async def ask(*args: Any, **kwargs: Any) -> None:
         return None
     return ToolContext(session_id="s", message_id="m", call_id="c", agent="build", workspace=DiskWorkspace(tmp_path),
-                       abort=asyncio.Event(), ask=ask, services={"data_dir": str(tmp_path / "d"), **services})
+                       abort=asyncio.Event(), ask=ask, services=ToolServices(data_dir=str(tmp_path / "d"), **services))
 
 
 async def test_a_rebinding_answer_is_never_connected_to(local_server, tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from opencode_lsp.core.tools.base import ToolContext
+from opencode_lsp.core.tools.base import ToolContext, ToolServices
 from opencode_lsp.core.workspace import DiskWorkspace
 
 
@@ -60,7 +60,7 @@ def make_ctx(root: Path, data_dir: Path, rec: Recorder):
         return ToolContext(
             session_id="ses_test", message_id="msg_test", call_id="call_1", agent="build",
             workspace=DiskWorkspace(root), abort=asyncio.Event(), ask=rec.ask, update=rec.update,
-            services={"data_dir": str(data_dir), **services},
+            services=ToolServices(data_dir=str(data_dir), **services),
         )
     return build
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from opencode_lsp.core.tools.base import ToolError
+from opencode_lsp.core.tools.base import ToolError, ToolServices
 from opencode_lsp.core.tools.invalid import tool as invalid
 from opencode_lsp.core.permission import tool_permission
 from opencode_lsp.core.tools.registry import builtin_tools
@@ -43,7 +43,7 @@ def test_tool_permission(tid, permission):
 
 async def test_todowrite(ctx):
     stored = []
-    ctx.services["set_todos"] = lambda todos: stored.append(todos) or [{**t, "id": f"t{i}"} for i, t in enumerate(todos)]
+    ctx.services.set_todos = lambda todos: stored.append(todos) or [{**t, "id": f"t{i}"} for i, t in enumerate(todos)]
     todos = [{"content": "a", "status": "completed", "priority": "high"},
              {"content": "b", "status": "in_progress", "priority": "medium"},
              {"content": "c", "status": "pending", "priority": "low"}]
@@ -63,8 +63,9 @@ async def test_task_runs_subagent_and_returns_task_id(ctx, rec):
         calls.append(kwargs)
         return {"session_id": "ses_child", "text": "found it in a.py:3"}
 
-    ctx.services.update(run_subagent=run_subagent, subagents=[{"name": "general", "description": "does things"},
-                                                              {"name": "explore", "description": "searches"}])
+    ctx.services.run_subagent = run_subagent
+    ctx.services.subagents = [{"name": "general", "description": "does things"},
+                              {"name": "explore", "description": "searches"}]
     result = await task.execute({"description": "Find the bug", "prompt": "look", "subagent_type": "explore",
                                  "task_id": "ses_old"}, ctx)
     assert calls == [{"agent": "explore", "prompt": "look", "description": "Find the bug",
@@ -97,7 +98,7 @@ async def test_skill_loads_from_workspace_and_config(root, tmp_path, ctx, rec, m
     assert "Home body." in (await skill.execute({"name": "global-one"}, ctx)).output
     with pytest.raises(ToolError, match="no skill named 'nope'.*global-one, pdf-tools, release"):
         await skill.execute({"name": "nope"}, ctx)
-    described = skill.describe({"root": str(root)})
+    described = skill.describe(ToolServices(root=str(root)))
     assert "- release: How to cut a release" in described and "- global-one: From home" in described
     assert rec.of("skill")[0]["patterns"] == ["release"]
 
@@ -109,7 +110,7 @@ async def test_invalid_explains_the_error(ctx):
 
 
 def test_truncate_output(tmp_path):
-    services = {"data_dir": str(tmp_path)}
+    services = str(tmp_path)
     assert truncate_output("short", services) == ("short", False, None)
     text = "".join(f"{i}\n" for i in range(3000))
     head, cut, saved = truncate_output(text, services)
@@ -119,7 +120,7 @@ def test_truncate_output(tmp_path):
     assert tail.rstrip().endswith("2999") and "\n999\n" not in tail
     wide, cut, _ = truncate_output("z" * 60_000, services)
     assert cut and len(wide) < 52_000
-    nosave, cut, path = truncate_output(text, {})
+    nosave, cut, path = truncate_output(text, None)
     assert cut and path is None and "not saved" in nosave
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol, runtime_checkable
+from typing import Any, Awaitable, Callable, Mapping, NotRequired, Protocol, TypedDict, runtime_checkable
 
 
 class ToolError(Exception):
@@ -66,6 +66,42 @@ class Workspace(Protocol):
 Ask = Callable[..., Awaitable[None]]
 
 
+class SubagentEntry(TypedDict):
+    """A subagent the ``task`` tool may start."""
+
+    name: str
+    description: str
+
+
+class SubagentResult(TypedDict):
+    session_id: str
+    text: str
+    summary: NotRequired[Any]
+
+
+class RunSubagent(Protocol):
+    async def __call__(self, *, agent: str, prompt: str, description: str, task_id: str | None = None,
+                       command: str | None = None) -> SubagentResult: ...
+
+
+@dataclass
+class ToolServices:
+    """What the loop lends the tools that need more than files and asks. The loop builds one per
+    call (``ToolBox.services``); a field left at its default means the service is not there."""
+
+    # Where long output is saved in full (``truncate``); None: it is not saved.
+    data_dir: str | None = None
+    # The workspace root, for describing tools before any call (skill discovery).
+    root: str | None = None
+    # webfetch may reach loopback and private hosts (the config's allowPrivateNetwork).
+    allow_private_network: bool = False
+    # task: the subagents it may start, and how to run one.
+    subagents: list[SubagentEntry] = field(default_factory=list)
+    run_subagent: RunSubagent | None = None
+    # todowrite: store the session's list; returns what was stored.
+    set_todos: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None] | None = None
+
+
 @dataclass
 class ToolContext:
     """Everything a running tool may use. Built by the agent loop for each call."""
@@ -81,10 +117,7 @@ class ToolContext:
     ask: Ask
     # Push a new title/metadata into the running tool part (e.g. streamed bash output).
     update: Callable[[str | None, dict[str, Any]], None] = lambda title, metadata: None
-    # Loop services some tools need (task: run_subagent; todowrite: set_todos/get_todos;
-    # output truncation directory: data_dir). Kept as a dict so tools stay decoupled.
-    services: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    services: ToolServices = field(default_factory=ToolServices)
 
 
 class Tool(Protocol):
@@ -92,11 +125,11 @@ class Tool(Protocol):
     description: str
     parameters: dict[str, Any]
 
-    async def execute(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult: ...
+    async def execute(self, args: Mapping[str, Any], ctx: ToolContext) -> ToolResult: ...
 
 
 @runtime_checkable
 class DescribedTool(Tool, Protocol):
     """A tool whose description depends on the session (the subagents or skills it lists)."""
 
-    def describe(self, services: dict[str, Any]) -> str: ...
+    def describe(self, services: ToolServices) -> str: ...

@@ -202,7 +202,7 @@ class BashTool(ArgsTool[BashArgs]):
             notes.append("The user aborted the command.")
         elif proc.returncode:
             notes.append(f"Exit code: {proc.returncode}")
-        output, truncated, saved = truncate_output(text, ctx.services, keep="tail")
+        output, truncated, saved = truncate_output(text, ctx.services.data_dir, keep="tail")
         if not output:
             output = "(no output)"
         if notes:

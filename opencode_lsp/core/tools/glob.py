@@ -53,7 +53,7 @@ class GlobTool(ArgsTool[GlobArgs]):
             if truncated:
                 output += (f"\n\n(Results truncated: showing the {MAX_RESULTS} most recently modified of "
                            f"{len(files)} files. Use a more specific pattern or path.)")
-        output, _, _ = truncate_output(output, ctx.services)
+        output, _, _ = truncate_output(output, ctx.services.data_dir)
         return ToolResult(title=relative_title(ctx, root), output=output,
                           metadata={"count": len(shown), "truncated": truncated})
 

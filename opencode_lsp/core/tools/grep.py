@@ -96,7 +96,7 @@ class GrepTool(ArgsTool[GrepArgs]):
         if total > MAX_RESULTS:
             lines.append(f"\n(Results truncated: {total - MAX_RESULTS} more matching lines not shown. "
                          "Narrow the pattern, path or include glob.)")
-        output, _, _ = truncate_output("\n".join(lines), ctx.services)
+        output, _, _ = truncate_output("\n".join(lines), ctx.services.data_dir)
         return ToolResult(title=title, output=output,
                           metadata={"matches": total, "truncated": total > MAX_RESULTS,
                                     "path": relative_title(ctx, target)})

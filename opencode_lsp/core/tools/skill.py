@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..command import FrontMatterError, split_front_matter
 from pydantic import Field
 
 from .args import ArgsTool, NonBlank, ToolArgs
-from .base import ToolContext, ToolError, ToolResult
+from .base import ToolContext, ToolError, ToolResult, ToolServices
 
 INTRO = """\
 Load a skill: a set of instructions, and sometimes scripts or reference files, for a specific
@@ -81,9 +80,8 @@ class SkillTool(ArgsTool[SkillArgs]):
     description = INTRO
     Args = SkillArgs
 
-    def describe(self, services: dict[str, Any]) -> str:
-        root = services.get("root")
-        return _describe(discover(Path(root) if root else None))
+    def describe(self, services: ToolServices) -> str:
+        return _describe(discover(Path(services.root) if services.root else None))
 
     async def run(self, args: SkillArgs, ctx: ToolContext) -> ToolResult:
         name = args.name

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from .args import ArgsTool, NonBlank, ToolArgs
-from .base import ToolContext, ToolError, ToolResult
+from .base import SubagentEntry, ToolContext, ToolError, ToolResult, ToolServices
 
 INTRO = """\
 Start a subagent: a separate agent that works on its own in a child session and reports back
@@ -25,7 +25,7 @@ to keep your own context small.
 """
 
 
-def _description(subagents: list[dict[str, Any]]) -> str:
+def _description(subagents: list[SubagentEntry]) -> str:
     if not subagents:
         return INTRO + "\nNo subagents are configured."
     listed = "\n".join(f"- {a['name']}: {a.get('description') or '(no description)'}" for a in subagents)
@@ -45,15 +45,15 @@ class TaskTool(ArgsTool[TaskArgs]):
     description = _description([{"name": "general", "description": "General-purpose agent for research and multi-step work."}])
     Args = TaskArgs
 
-    def describe(self, services: dict[str, Any]) -> str:
-        return _description(list(services.get("subagents") or []))
+    def describe(self, services: ToolServices) -> str:
+        return _description(services.subagents)
 
     async def run(self, args: TaskArgs, ctx: ToolContext) -> ToolResult:
         description, prompt, agent = args.description, args.prompt, args.subagent_type
-        known = [a["name"] for a in ctx.services.get("subagents") or []]
+        known = [a["name"] for a in ctx.services.subagents]
         if known and agent not in known:
             raise ToolError(f"Unknown subagent_type {agent!r}. Available: {', '.join(known)}.")
-        run = ctx.services.get("run_subagent")
+        run = ctx.services.run_subagent
         if run is None:
             raise ToolError("Subagents are not available in this session.")
         await ctx.ask("task", [agent], always=["*"], metadata={"description": description, "subagent_type": agent})

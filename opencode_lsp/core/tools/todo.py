@@ -46,7 +46,7 @@ class TodoWriteTool(ArgsTool[TodoWriteArgs]):
 
     async def run(self, args: TodoWriteArgs, ctx: ToolContext) -> ToolResult:
         todos = [item.model_dump() for item in args.todos]
-        setter = ctx.services.get("set_todos")
+        setter = ctx.services.set_todos
         if setter is None:
             raise ToolError("The task list is not available in this session.")
         saved = setter(todos)

@@ -7,7 +7,6 @@ model can page through it with ``read`` (the loop allows reads there without ask
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ..ids import new_id
 
@@ -15,7 +14,7 @@ MAX_LINES = 2000
 MAX_BYTES = 50 * 1024
 
 
-def truncate_output(text: str, services: dict[str, Any] | None = None, *,
+def truncate_output(text: str, data_dir: str | Path | None = None, *,
                     max_lines: int = MAX_LINES, max_bytes: int = MAX_BYTES,
                     keep: str = "head") -> tuple[str, bool, str | None]:
     """Return ``(text, truncated, saved_path)``.
@@ -44,7 +43,7 @@ def truncate_output(text: str, services: dict[str, Any] | None = None, *,
         kept.reverse()
     dropped = len(lines) - len(kept)
 
-    saved = _save(text, services)
+    saved = _save(text, data_dir)
     where = (f"The full output ({len(lines)} lines) was saved to {saved}; read it with the read tool "
              "(use offset and limit) or search it with grep instead of running the command again."
              if saved else "The full output was not saved.")
@@ -56,8 +55,7 @@ def truncate_output(text: str, services: dict[str, Any] | None = None, *,
     return result, True, saved
 
 
-def _save(text: str, services: dict[str, Any] | None) -> str | None:
-    data_dir = (services or {}).get("data_dir")
+def _save(text: str, data_dir: str | Path | None) -> str | None:
     if not data_dir:
         return None
     directory = Path(data_dir) / "tool-output"

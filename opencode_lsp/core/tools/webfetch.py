@@ -127,7 +127,7 @@ class WebFetchTool(ArgsTool[WebFetchArgs]):
         url = args.url.strip()
         fmt = args.format or "markdown"
         timeout = min(args.timeout or DEFAULT_TIMEOUT, MAX_TIMEOUT)
-        allow_private = bool(ctx.services.get("allow_private_network"))
+        allow_private = ctx.services.allow_private_network
         pins: dict[str, str] = {}
         await _check_host(url, allow_private, pins)
         await ctx.ask("webfetch", [url], always=["*"], metadata={"url": url, "format": fmt, "timeout": timeout})
@@ -156,7 +156,7 @@ class WebFetchTool(ArgsTool[WebFetchArgs]):
             text = html_to_markdown(text)
         elif is_html and fmt == "text":
             text = html_to_text(text)
-        output, truncated, saved = truncate_output(text, ctx.services)
+        output, truncated, saved = truncate_output(text, ctx.services.data_dir)
         metadata: dict[str, Any] = {"url": final_url, "contentType": content_type, "truncated": truncated}
         if saved:
             metadata["outputPath"] = saved
