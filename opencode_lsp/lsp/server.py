@@ -165,9 +165,12 @@ class OpencodeServer(LanguageServer):
         else:
             send(method, params)
 
+    def _protocol(self) -> OpencodeProtocol:
+        return cast(OpencodeProtocol, self.protocol)  # built from protocol_cls in __init__
+
     def _send_raw(self, method: str, params: dict[str, Any]) -> None:
         try:
-            self.protocol.write_frame(orjson.dumps({"jsonrpc": "2.0", "method": method, "params": params}))
+            self._protocol().write_frame(orjson.dumps({"jsonrpc": "2.0", "method": method, "params": params}))
         except Exception as exc:  # the editor went away; the run goes on and is stored
             if not self.client_gone:
                 self.client_gone = True  # said once; later sends fail silently
@@ -176,7 +179,7 @@ class OpencodeServer(LanguageServer):
     def _send_frame_error(self, code: int, message: str) -> None:
         """Answer a frame that could not be read (its id is unknown, so null)."""
         try:
-            self.protocol.write_frame(
+            self._protocol().write_frame(
                 orjson.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}))
         except Exception as exc:  # the editor went away
             log.warning("could not report a bad frame: %s", exc)

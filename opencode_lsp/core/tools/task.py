@@ -64,8 +64,9 @@ class TaskTool(ArgsTool[TaskArgs]):
         text = result.get("text") or ""
         output = task_envelope(session_id, "completed", text)
         metadata: dict[str, Any] = {"sessionId": session_id}
-        if result.get("summary") is not None:
-            metadata["summary"] = result["summary"]
+        summary = result.get("summary")
+        if summary is not None:
+            metadata["summary"] = summary
         return ToolResult(title=str(description), output=output, metadata=metadata)
 
 
