@@ -24,10 +24,10 @@ from opencode_lsp.storage import MemoryStore
 from tests.support.scripted_model import ScriptedModel, ScriptedProvider
 
 
-def make_app(root: Path, turns: list[Any]) -> App:
+def make_app(root: Path, turns: list[Any], config: Config | None = None) -> App:
     model = ScriptedModel(ModelInfo(providerID="fake", modelID="m", cost={"input": 1.0, "output": 2.0}), turns,
                           title="A title")
-    return App(root, Config(model="fake/m"), MemoryStore(), provider=ScriptedProvider(model),
+    return App(root, config or Config(model="fake/m"), MemoryStore(), provider=ScriptedProvider(model),
                data_dir=root.parent / "data")
 
 
@@ -193,9 +193,8 @@ async def test_doom_loop_denied_by_a_rule_halts_like_a_rejection(root):
     same = [ToolCallStart(index=i, id=f"c{i}", name="read") for i in range(3)] + \
            [ToolCall(index=i, id=f"c{i}", name="read", arguments=call) for i in range(3)] + \
            [Finish(reason="tool-calls")]
-    app = App(root, Config(model="fake/m", permission={"*": "allow", "doom_loop": "deny"}), MemoryStore(),
-              provider=ScriptedProvider([same, [TextDelta(text="never asked"), Finish(reason="stop")]]),
-              data_dir=root.parent / "data")
+    app = make_app(root, [same, [TextDelta(text="never asked"), Finish(reason="stop")]],
+                   Config(model="fake/m", permission={"*": "allow", "doom_loop": "deny"}))
     session = app.sessions.create()
     await asyncio.wait_for(app.runner.prompt(session.id, PromptInput(parts=[{"type": "text", "text": "x"}])), 10)
     entries = app.sessions.messages(session.id)
