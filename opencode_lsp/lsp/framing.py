@@ -1,14 +1,16 @@
-"""Reading JSON-RPC messages off stdio, with limits: a bad frame costs one error, not the server.
+"""Reading JSON-RPC messages off stdio or TCP, with limits: a bad frame costs one error, not the server.
 
 pygls' own loop trusts the ``Content-Length`` header: a length of 10^12 makes it allocate that
 much (MemoryError kills the process), and a negative or garbled one leaves it waiting for a
 header that never comes, so every later message is swallowed. This loop parses the header
 strictly, answers a bad frame with a JSON-RPC error (id null), skips an oversized body in small
-pieces without keeping it, and finds the next ``Content-Length`` header to carry on.
+pieces without keeping it, and finds the next ``Content-Length`` header to carry on. Both
+transports use it: ``StreamSource`` makes a TCP connection read like stdin.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -81,3 +83,26 @@ async def _skip(reader: Any, size: int) -> bool:
             return False
         left -= len(piece)
     return True
+
+
+class StreamSource:
+    """An ``asyncio.StreamReader`` read the way ``serve_messages`` reads stdin.
+
+    At EOF a short body reads as ``b""`` (asyncio raises instead), and a header line longer than
+    the stream's buffer limit, which asyncio drops and reports as ValueError, reads as noise.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader):
+        self._reader = reader
+
+    async def readline(self) -> bytes:
+        try:
+            return await self._reader.readline()
+        except ValueError:
+            return b"<line too long>\n"
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self._reader.readexactly(n)
+        except asyncio.IncompleteReadError:
+            return b""

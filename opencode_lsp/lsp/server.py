@@ -274,6 +274,37 @@ class OpencodeServer(LanguageServer):
         finally:
             self.shutdown()
 
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve one client over TCP with the framing stdio uses (pygls' own loop trusts any
+        Content-Length); when it disconnects, stop its runs, flush the store and exit."""
+        from .framing import StreamSource, serve_messages
+
+        self._stop_event = stop = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await serve_messages(stop, StreamSource(reader), self.protocol, log,
+                                 self._send_frame_error, error_handler=self.report_server_error)
+            log.info("the client closed the connection; stopping")
+            if self.app is not None:
+                await self.app.shutdown()
+            if self._server is not None:
+                self._server.close()
+
+        async def serve() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            log.info("serving on %s:%s", host, port)
+            with contextlib.suppress(asyncio.CancelledError):
+                async with self._server:
+                    await self._server.serve_forever()
+
+        try:
+            asyncio.run(serve())
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
     def reload_settings(self, settings: dict[str, Any]) -> None:
         self.editor_settings = settings
         if self.app is not None:

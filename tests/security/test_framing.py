@@ -1,12 +1,15 @@
-"""Bad JSON-RPC frames over the real server's stdio: each gets an error or is dropped, and the
-server keeps answering the requests that follow."""
+"""Bad JSON-RPC frames over the real server's stdio and over TCP (``--tcp --port N``): each gets
+an error or is dropped, and the server keeps answering the requests that follow."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import socket
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -42,37 +45,72 @@ async def answer_to(stdout: asyncio.StreamReader, rid: int) -> tuple[dict, list[
         others.append(message)
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def connected(transport: str, tmp_path: Path, root: Path) -> AsyncIterator[
+        tuple[asyncio.subprocess.Process, asyncio.StreamWriter, asyncio.StreamReader]]:
+    """The real server, and a writer and a reader to its JSON-RPC stream."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    if transport == "stdio":
+        command, pipe = server_command(), asyncio.subprocess.PIPE
+    else:
+        port = free_port()
+        command = [sys.executable, "-m", "opencode_lsp", "--tcp", "--host", "127.0.0.1", "--port", str(port)]
+        pipe = asyncio.subprocess.DEVNULL
+    proc = await asyncio.create_subprocess_exec(*command, cwd=root, env=env, stdin=pipe, stdout=pipe,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    try:
+        if transport == "stdio":
+            assert proc.stdin is not None and proc.stdout is not None
+            yield proc, proc.stdin, proc.stdout
+            return
+        while True:  # until it listens
+            assert proc.returncode is None, "the server exited before listening"
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        try:
+            yield proc, writer, reader
+        finally:
+            writer.close()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+@pytest.mark.parametrize("transport", ["stdio", "tcp"])
 @pytest.mark.parametrize("bad", [
     frame(b'{"jsonrpc": "2.0", "id": 99, "method": "x"}', b"1000000000000"),
     frame(b'{"jsonrpc": "2.0", "id": 99, "method": "x"}', b"-5"),
     frame(b'{"jsonrpc": "2.0", "id": 99, "method": "x"}', b"12abc"),
     frame(b"this is not json at all"),
 ], ids=["huge", "negative", "garbled", "not-json"])
-async def test_a_bad_frame_gets_an_error_and_the_server_stays_responsive(tmp_path: Path, bad: bytes):
+async def test_a_bad_frame_gets_an_error_and_the_server_stays_responsive(tmp_path: Path, bad: bytes,
+                                                                         transport: str):
     root = tmp_path / "ws"
     root.mkdir()
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
-    proc = await asyncio.create_subprocess_exec(*server_command(), cwd=root, env=env, stdin=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-    try:
-        assert proc.stdin is not None and proc.stdout is not None
+    async with connected(transport, tmp_path, root) as (proc, stdin, stdout):
         if bad.startswith(b"Content-Length: 1000000000000"):
-            proc.stdin.write(bad[: bad.index(b"\r\n\r\n") + 4] + b"x" * 4096)
+            stdin.write(bad[: bad.index(b"\r\n\r\n") + 4] + b"x" * 4096)
         else:
-            proc.stdin.write(bad)
-        proc.stdin.write(request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}))
-        await proc.stdin.drain()
+            stdin.write(bad)
+        stdin.write(request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}))
+        await stdin.drain()
         if bad.startswith(b"Content-Length: 1000000000000"):
             # The rest of the announced body never comes; the error is sent at once and the
             # server is still alive and reading.
-            message = await asyncio.wait_for(read_frame(proc.stdout), 60)
+            message = await asyncio.wait_for(read_frame(stdout), 60)
             assert message["id"] is None and message["error"]["code"] == -32600
             assert proc.returncode is None
             return
-        reply, before = await answer_to(proc.stdout, 1)
+        reply, before = await answer_to(stdout, 1)
         assert "capabilities" in reply["result"]
         assert any(m.get("id") is None and m.get("error", {}).get("code") in (-32600, -32700) for m in before)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
