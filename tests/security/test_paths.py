@@ -83,7 +83,12 @@ async def attempt(tool_id: str, raw: str, ctx: ToolContext) -> str:
         return stop.outcome
     except ToolError:
         return "refused"
-    return "leaked" if SECRET in result.output else "ran"
+    if SECRET in result.output:
+        return "leaked"
+    # glob leaks names, not contents: a listed file that really lives outside is a leak too.
+    inside = Path(ctx.workspace.root).resolve()
+    listed = [Path(line) for line in result.output.splitlines() if line.startswith("/")] if tool_id == "glob" else []
+    return "leaked" if any(not p.resolve().is_relative_to(inside) for p in listed) else "ran"
 
 
 @settings(max_examples=int(os.environ.get("SECURITY_EXAMPLES", "300")), deadline=None,
@@ -136,3 +141,12 @@ async def _run(tool: Any, args: dict[str, Any], ctx: ToolContext) -> str:
     except Stopped as stop:
         return stop.outcome
     return "ran"
+
+
+@pytest.mark.parametrize("pattern", ["linkdir/*", "linkdir/secret.txt", "src/up/outside/*"])
+def test_glob_through_a_symlinked_directory_asks_before_listing(tree, pattern):
+    # ripgrep follows a start directory it is given even when that is a symlink leading out.
+    rules = permission.from_config({"*": "allow", "external_directory": "deny"})
+    asks: list[dict[str, Any]] = []
+    outcome = asyncio.run(attempt("glob", pattern, context(tree["root"], rules, asks)))
+    assert outcome == "denied", (pattern, asks)

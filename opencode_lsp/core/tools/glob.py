@@ -41,6 +41,9 @@ class GlobTool(ArgsTool[GlobArgs]):
         root = ctx.workspace.resolve(raw) if raw and raw.strip() else ctx.workspace.root
         root, pattern = glob_root(root, args.pattern)
         await ensure_inside(ctx, root, kind="directory")
+        start = search.literal_dir(pattern)
+        if start:  # the listing starts there: a symlinked directory in it may lead out
+            await ensure_inside(ctx, root / start, kind="directory")
         if not await ctx.workspace.is_dir(root):
             raise ToolError(f"{root} is not a directory.")
         files = search.by_newest(await search.list_files(root, pattern))
