@@ -77,7 +77,7 @@ class Editor:
     async def request(self, method: str, params: Any = None, timeout: float = 30.0) -> Any:
         return await asyncio.wait_for(self.client.request(method, params), timeout)
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
         async def poll() -> Any:
             while True:
                 found = predicate()

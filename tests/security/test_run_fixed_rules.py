@@ -42,11 +42,12 @@ async def test_a_written_config_never_widens_the_running_run(layout, fake, path,
         sid = await editor.new_session()
         await asyncio.wait_for(editor.prompt(sid), 90)
         asked = [e["properties"]["permission"] for e in editor.events_of("permission.asked")]
-        assert "config_edit" in asked  # the write itself asked, although edits are allowed
         write, bash = tool_parts(await editor.messages(sid))
         assert write["state"]["status"] == "completed" and (root / path).exists()
+        # First the widening itself: the looser file, written and in place, changed nothing.
         assert bash["state"]["status"] == "error" and not (root / "pwned").exists()
         assert "bash" not in asked  # denied by the rules the run started with, not asked
+        assert "config_edit" in asked  # the write itself asked, although edits are allowed
     finally:
         answerer.cancel()
         await editor.close()
