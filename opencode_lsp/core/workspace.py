@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 from pathlib import Path
 
+from .atomic_file import atomic_write
 from .tools.base import ToolError
 
 
@@ -65,7 +65,7 @@ class DiskWorkspace:
             raise ToolError(f"Permission denied reading {path}") from exc
 
     async def write_text(self, path: Path, text: str) -> None:
-        await asyncio.to_thread(_atomic_write, Path(path), text.encode("utf-8"))
+        await asyncio.to_thread(_write_file, Path(path), text.encode("utf-8"))
 
     async def exists(self, path: Path) -> bool:
         return Path(path).exists()
@@ -83,32 +83,16 @@ class DiskWorkspace:
             raise ToolError(f"File not found: {path}") from exc
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file and rename so a crash never leaves half a file behind.
+def _write_file(path: Path, data: bytes) -> None:
+    """Replace the file atomically (a crash never leaves half of it), creating its folders.
 
-    The existing file's mode is kept (a script stays executable after an edit)."""
+    The existing file's mode is kept (a script stays executable after an edit); a new file gets
+    the umask's default, as an editor would give it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write through a symlink to its target rather than replacing the link with a file.
     target = path.resolve() if path.is_symlink() else path
-    mode = None
     try:
         mode = target.stat().st_mode & 0o7777
     except FileNotFoundError:
-        pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
-            os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        mode = 0o666 & ~_UMASK
+    atomic_write(target, data, mode=mode)

@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
+from ..core.atomic_file import atomic_write
 from ..core.errors import NotFoundError
 from ..core.events import Bus, Event
 from .config import BadEntry, ServerConfig, parse_servers
@@ -191,9 +191,7 @@ class McpServers:
     def _save_toggles(self) -> None:
         try:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
-            scratch = self.state_path.with_suffix(".tmp")
-            scratch.write_text(json.dumps({"enabled": self.toggles}, indent=2), encoding="utf-8")
-            os.replace(scratch, self.state_path)
+            atomic_write(self.state_path, json.dumps({"enabled": self.toggles}, indent=2).encode("utf-8"))
         except OSError as exc:
             log.error("could not save the MCP switches to %s: %s", self.state_path, exc)
 

@@ -31,7 +31,8 @@ import orjson
 from filelock import BaseFileLock
 
 from .errors import StorageError
-from .files import atomic_write, fsync_dir, move_aside
+from ..core.atomic_file import atomic_write, fsync_dir
+from .files import move_aside
 from .json_storage import LockedFileStorage, Tables, _CorruptFile, _parse, holding
 
 log = logging.getLogger("opencode_lsp.storage")

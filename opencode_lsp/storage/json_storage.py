@@ -32,7 +32,8 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from .errors import StorageError
-from .files import atomic_write, move_aside
+from ..core.atomic_file import atomic_write
+from .files import move_aside
 
 log = logging.getLogger("opencode_lsp.storage")
 

@@ -30,7 +30,7 @@ from filelock import FileLock
 from ..core.errors import InvalidInputError
 from ..core.store import Record
 from .errors import StorageError
-from .files import fsync_dir
+from ..core.atomic_file import fsync_dir
 from .journal_storage import JournaledJSONStorage
 from .json_storage import JSONFileDB, holding
 from .records import approval_key, check_id, clone, record_id, session_order
