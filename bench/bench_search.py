@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from opencode_lsp.core.tools import search  # noqa: E402
-from opencode_lsp.core.tools.base import ToolContext  # noqa: E402
+from opencode_lsp.core.tools.base import ToolContext, ToolServices  # noqa: E402
 from opencode_lsp.core.tools.glob import tool as glob_tool  # noqa: E402
 from opencode_lsp.core.tools.grep import tool as grep_tool  # noqa: E402
 from opencode_lsp.core.workspace import DiskWorkspace  # noqa: E402
@@ -69,7 +69,7 @@ def ctx_for(root: Path) -> ToolContext:
 
     return ToolContext(session_id="ses_bench", message_id="msg_bench", call_id="call_bench", agent="build",
                        workspace=DiskWorkspace(root), abort=asyncio.Event(), ask=ask,
-                       services={"data_dir": str(WORK / "data")})
+                       services=ToolServices(data_dir=str(WORK / "data")))
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:
