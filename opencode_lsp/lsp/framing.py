@@ -5,7 +5,8 @@ much (MemoryError kills the process), and a negative or garbled one leaves it wa
 header that never comes, so every later message is swallowed. This loop parses the header
 strictly, answers a bad frame with a JSON-RPC error (id null), skips an oversized body in small
 pieces without keeping it, and finds the next ``Content-Length`` header to carry on. Both
-transports use it: ``StreamSource`` makes a TCP connection read like stdin.
+transports use it: ``StreamSource`` makes a TCP connection read like stdin, and ``BoundedStdin``
+reads stdin with a bounded header line.
 """
 
 from __future__ import annotations
@@ -83,6 +84,24 @@ async def _skip(reader: Any, size: int) -> bool:
             return False
         left -= len(piece)
     return True
+
+
+class BoundedStdin:
+    """stdin read the way ``serve_messages`` reads it, with a header line cut at
+    ``MAX_HEADER_LINE`` bytes: pygls' reader calls ``readline()`` with no limit, so a client that
+    sends bytes with no newline would grow one line in memory without end. The pieces of a long
+    line read as noise, like any line that is not a header."""
+
+    def __init__(self, stdin: Any, executor: Any = None):
+        self._stdin = stdin
+        self._executor = executor
+
+    async def readline(self) -> bytes:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._stdin.readline, MAX_HEADER_LINE + 1)
+
+    async def readexactly(self, n: int) -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._stdin.read, n)
 
 
 class StreamSource:

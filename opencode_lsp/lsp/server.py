@@ -222,12 +222,12 @@ class OpencodeServer(LanguageServer):
         ``asyncio.run`` would then cancel every task at once, in no order: a run's cleanup could
         be cut off before its aborted message and held-back parts reach the disk. So the runs
         are aborted and the store flushed here first, and the process exits after."""
-        from pygls.io_ import StdinAsyncReader, StdoutWriter
+        from pygls.io_ import StdoutWriter
 
-        from .framing import serve_messages
+        from .framing import BoundedStdin, serve_messages
 
         self._stop_event = stop_event = threading.Event()
-        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        reader = BoundedStdin(stdin or sys.stdin.buffer, self.thread_pool)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
         async def serve() -> None:

@@ -114,3 +114,31 @@ async def test_a_bad_frame_gets_an_error_and_the_server_stays_responsive(tmp_pat
         reply, before = await answer_to(stdout, 1)
         assert "capabilities" in reply["result"]
         assert any(m.get("id") is None and m.get("error", {}).get("code") in (-32600, -32700) for m in before)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc status")
+
+
+async def test_endless_bytes_with_no_newline_do_not_grow_the_server_over_stdio(tmp_path: Path):
+    """A header line that never ends is read in bounded pieces: pygls' stdin reader called
+    readline() with no limit, so these 600 MB became one line in the server's memory."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    noise_mb = 600
+    async with connected("stdio", tmp_path, root) as (proc, stdin, stdout):
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(noise_mb):
+            stdin.write(chunk)
+            await stdin.drain()
+        stdin.write(b"\r\n")
+        stdin.write(request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}))
+        await stdin.drain()
+        reply, _ = await answer_to(stdout, 1)
+        assert "capabilities" in reply["result"]
+        # The server's own footprint (litellm warming up included) is a few hundred MB at most;
+        # holding the line would have needed the whole 600 MB at once.
+        assert peak_rss_mb(proc.pid) < noise_mb - 100
