@@ -25,7 +25,7 @@ async def start(root: Path, store: Path) -> tuple[LspClient, float]:
     client = LspClient(SERVER, env=env, cwd=str(root))
     t0 = time.perf_counter()
     await client.start()
-    client.handlers["workspace/configuration"] = _none
+    client.feature("workspace/configuration")(_none)
     await client.request("initialize", {
         "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
         "initializationOptions": {"storage": {"path": str(store)}},

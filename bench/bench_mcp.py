@@ -41,7 +41,7 @@ async def one_start(root: Path, store: Path, servers: int) -> tuple[float, float
     client = LspClient(SERVER, env=env, cwd=str(root))
     t0 = time.perf_counter()
     await client.start()
-    client.handlers["workspace/configuration"] = _none
+    client.feature("workspace/configuration")(_none)
     await client.request("initialize", {
         "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
         "initializationOptions": {"storage": {"path": str(store)}},

@@ -67,8 +67,8 @@ class Bench:
         env = {**os.environ, "OPENCODE_LSP_NO_GLOBAL_CONFIG": "1"}
         client = LspClient(SERVER, env=env, cwd=str(self.root))
         await client.start()
-        client.handlers["window/workDoneProgress/create"] = _none
-        client.handlers["workspace/configuration"] = _none
+        client.feature("window/workDoneProgress/create")(_none)
+        client.feature("workspace/configuration")(_none)
 
         def on_notification(method, params):
             self.notified_bytes += len(json.dumps({"method": method, "params": params}, separators=(",", ":")))

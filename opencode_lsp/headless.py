@@ -120,13 +120,13 @@ async def run_async(args: argparse.Namespace, out: TextIO = sys.stdout, err: Tex
             if value.get("kind") == "report" and isinstance(value.get("event"), dict):
                 printer.on_event(value["event"])
 
-    async def accept(_params: Any) -> None:
-        return None
+    async def ask(params: Any) -> Any:
+        return await _permission_answer(params, err)
 
     client.on_notification = on_notification
-    client.handlers["window/workDoneProgress/create"] = accept
-    client.handlers["window/showMessageRequest"] = lambda params: _permission_answer(params, err)
-    client.handlers["workspace/configuration"] = lambda params: _empty_config(params)
+    client.feature("window/workDoneProgress/create")(_accept)
+    client.feature("window/showMessageRequest")(ask)
+    client.feature("workspace/configuration")(_empty_config)
     await client.start()
     try:
         await client.request("initialize", {
@@ -158,7 +158,11 @@ async def run_async(args: argparse.Namespace, out: TextIO = sys.stdout, err: Tex
         await client.close()
 
 
-async def _empty_config(params: Any) -> list[Any]:
+def _accept(params: Any) -> None:
+    return None
+
+
+def _empty_config(params: Any) -> list[Any]:
     return [None for _ in (params or {}).get("items", [])]
 
 

@@ -71,7 +71,7 @@ async def lsp_client(workspace: Path, env: dict[str, str]) -> LspClient:
     async def accept(_params):
         return None
 
-    client.handlers["window/workDoneProgress/create"] = accept
+    client.feature("window/workDoneProgress/create")(accept)
     await client.start()
     await client.request("initialize", {"processId": os.getpid(), "rootUri": workspace.as_uri(),
                                         "capabilities": {}, "initializationOptions": {}})

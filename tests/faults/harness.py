@@ -1,8 +1,8 @@
 """A raw-protocol harness for fault tests: the real server as a subprocess we can kill or starve.
 
 pytest-lsp's client hides the process; fault tests need to SIGKILL it, close its stdin, leave its
-requests unanswered and restart it on the same store. ``opencode_lsp.client.LspClient`` gives us
-that, and this module adds the editor side (answers to server requests) and event recording.
+requests unanswered and restart it on the same store. ``opencode_lsp.client.LspClient`` (pygls'
+LanguageClient on the server's stdio, keeping messages as plain JSON) gives us that, and this module adds the editor side (answers to server requests) and event recording.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Editor:
     async def start(self, capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
         self.client.on_notification = self._on_notification
         for method in self.answers:
-            self.client.handlers[method] = self._answerer(method)
+            self.client.feature(method)(self._answerer(method))
         await self.client.start()
         result = await asyncio.wait_for(self.client.request("initialize", {
             "processId": os.getpid(), "rootUri": self.root.as_uri(),
@@ -102,11 +102,6 @@ class Editor:
         return await self.request("opencode/session/messages", {"sessionID": sid})
 
     async def close(self) -> None:
-        proc = self.client.proc
-        if proc is None or proc.returncode is not None:
-            if self.client._reader:
-                self.client._reader.cancel()
-            return
         await self.client.close()
 
 

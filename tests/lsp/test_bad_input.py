@@ -160,7 +160,7 @@ def test_raw_protocol_garbage_is_survived(server):
         {"jsonrpc": "2.0", "method": "window/workDoneProgress/cancel", "params": {"token": ["x"]}},
         {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///../x"}}},
     ]:
-        client._write(message)
+        client.send_raw(message)
     # A params object nesting a JSON-RPC-looking object is answered (it used to vanish).
     try:
         loop.run_until_complete(editor.request(
