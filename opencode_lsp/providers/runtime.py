@@ -9,11 +9,11 @@ Two hazards are handled here, before and during the import:
 - it may ``print()``; over stdio, stdout is the JSON-RPC channel and one stray line corrupts it,
   so the import runs with stdout redirected to stderr and debug output is switched off after.
 
-Importing is not all: litellm's first call imports some dozens more modules and loads a tokenizer
-(it prices every call, even a stream), about 0.3 s of CPU that would land between the user's
-first prompt and its first token. ``warm_up`` therefore also rehearses one streamed call against
-litellm's built-in mock response (no network), so the first real call finds all of that done.
-Tokenizers are never downloaded: litellm would fetch some from the network for that pricing.
+Importing is not all: litellm's first call imports some dozens more modules, CPU that would land
+between the user's first prompt and its first token. ``warm_up`` therefore also rehearses one
+streamed call against litellm's built-in mock response (no network), so the first real call finds
+all of that done. litellm's own token counting is switched off (counts are the provider's), so no
+tokenizer is loaded, and none is ever downloaded.
 """
 
 from __future__ import annotations
@@ -51,6 +51,13 @@ def litellm() -> Any:
             module.drop_params = True
             # Its pricing of each call would otherwise download a tokenizer for some models.
             module.disable_hf_tokenizer_download = True
+            # Token counts come from the provider's usage report (every call asks for it). litellm
+            # would also count tokens itself: it estimates counts the provider left out (a
+            # reasoning count, or a whole usage when none is sent), and loading its tokenizer for
+            # that costs ~35 MB of resident memory and CPU on the first call. OpenCode 1.18.33
+            # books only reported counts (``usage_from`` already drops the reasoning estimate),
+            # so unreported counts are 0 here too.
+            module.disable_token_counter = True
             logging.getLogger("LiteLLM").setLevel(logging.WARNING)
             _module = module
     return _module

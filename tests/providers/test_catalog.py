@@ -164,8 +164,8 @@ def test_loading_litellm_prints_nothing_on_stdout():
 
 
 def test_warm_up_rehearses_a_call_without_network_or_stdout():
-    """After warm_up the first call's lazy work (its tokenizer for pricing) is done, nothing was
-    printed, no socket was opened, and a real call still streams."""
+    """After warm_up the first call's lazy imports are done, no tokenizer was loaded (counts are
+    the provider's), nothing was printed and no socket was opened."""
     code = textwrap.dedent("""
         import socket, sys
         opened = []
@@ -175,10 +175,13 @@ def test_warm_up_rehearses_a_call_without_network_or_stdout():
             return real_connect(self, address)
         socket.socket.connect = connect
         from opencode_lsp.providers import runtime
-        assert "litellm.litellm_core_utils.default_encoding" not in sys.modules
+        lib = runtime.litellm()
+        imported = set(sys.modules)
         runtime.warm_up()
-        assert "litellm.litellm_core_utils.default_encoding" in sys.modules
-        assert runtime.litellm().disable_hf_tokenizer_download is True
+        assert {m for m in set(sys.modules) - imported if m.startswith("litellm.")}, "nothing was rehearsed"
+        assert "litellm.litellm_core_utils.default_encoding" not in sys.modules
+        assert "tiktoken.load" not in sys.modules
+        assert lib.disable_hf_tokenizer_download is True and lib.disable_token_counter is True
         assert opened == [], opened
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
