@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { MessageWithParts, RunProgressValue, ServerEvent, TextPart, ToolPart } from "../src/shared/protocol";
 import { emptyState, loadSession, reduceAll } from "../src/shared/reducer";
+import { EventsDuringLoad } from "../src/shared/sessionLoad";
 import { missingMethods } from "../src/shared/settings";
 import { type Notification, setTurns, startFakeModel, startServer } from "./support/harness";
 import { ANSWER, runScenario, type ScenarioResult } from "./support/scenario";
@@ -101,6 +102,45 @@ describe("real server, full run", () => {
       rebuilt.messages.map((m) => m.parts.map((p) => p.id)),
       streamed.messages.map((m) => m.parts.map((p) => p.id)),
     );
+  });
+});
+
+describe("real server, a session loaded while it streams", () => {
+  it("the snapshot plus the events after its answer is the whole streamed answer", async () => {
+    const model = await startFakeModel({ turns: [], routes: [{ match: { title: true }, turns: [["Loaded"]] }] });
+    const server = await startServer({ settings: { model: "fake/m", providers: { fake: { apiBase: model.url } } } });
+    try {
+      const pieces = ["First piece, ", "second piece, ", "third piece, ", "last piece."];
+      await setTurns(model, [pieces.flatMap((text) => [{ sleep: 0.3 }, { text }])]);
+      const session = await server.connection.sendRequest<{ id: string }>("opencode/session/create", {});
+      const prompt = server.connection.sendRequest<MessageWithParts>("opencode/session/prompt", {
+        sessionID: session.id,
+        parts: [{ type: "text", text: "stream slowly" }],
+        workDoneToken: "vscode-run-load",
+      });
+      await server.waitFor(
+        (n) => n.method === "opencode/event" && n.params.type === "message.part.updated" && n.params.properties.delta !== undefined,
+      );
+      // What the chat does when it (re)loads the session mid-run: record events meanwhile.
+      const load = new EventsDuringLoad();
+      const stop = server.listen((n) => n.method === "opencode/event" && load.record(n.params as ServerEvent));
+      const messages = await load.snapshot(
+        server.connection.sendRequest<MessageWithParts[]>("opencode/session/messages", { sessionID: session.id }),
+      );
+      await prompt;
+      await server.waitFor((n) => n.method === "opencode/event" && n.params.type === "session.idle");
+      stop();
+      assert.ok(load.after().length > 0, "events came after the snapshot");
+      const state = reduceAll(loadSession(null, messages), load.after());
+      const streamed = reduceAll(emptyState(session.id), events(server.notifications));
+      const text = (s: typeof state) => s.messages.flatMap((m) => m.parts.filter((p): p is TextPart => p.type === "text").map((p) => p.text));
+      assert.deepEqual(text(state), text(streamed));
+      assert.deepEqual(text(state).at(-1), pieces.join(""));
+      assert.deepEqual(state.messages.map((m) => m.info), streamed.messages.map((m) => m.info));
+    } finally {
+      await server.stop();
+      model.stop();
+    }
   });
 });
 

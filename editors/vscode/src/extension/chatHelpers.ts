@@ -5,6 +5,7 @@ import { isAbsolute } from "node:path";
 import * as vscode from "vscode";
 import type { Attachment } from "../shared/messages";
 import type { McpServerStatus, PromptPart } from "../shared/protocol";
+import { parseModel } from "../shared/settings";
 
 /** Mentions carry workspace-relative paths; the server wants absolute file URLs. */
 export function resolvePath(path: string): vscode.Uri {
@@ -39,4 +40,24 @@ export async function insertAtCursor(text: string): Promise<void> {
     return;
   }
   await editor.edit((edit) => edit.replace(editor.selection, text.replace(/\n$/, "")));
+}
+
+/** The agent and model a prompt names, in the shape the server's prompt request takes. */
+export function chosen(agent?: string, model?: string): Record<string, unknown> {
+  const choice: Record<string, unknown> = {};
+  if (agent) choice.agent = agent;
+  const parsed = parseModel(model);
+  if (parsed) choice.model = parsed;
+  return choice;
+}
+
+/** Workspace files whose path holds `query` (the panel's @ mention list). */
+export async function findWorkspaceFiles(query: string): Promise<string[]> {
+  const safe = query.replace(/[{}[\]*?]/g, "");
+  const found = await vscode.workspace.findFiles(`**/*${safe}*`, "**/{node_modules,.git,.venv,dist,out}/**", 40);
+  return found.map((uri) => vscode.workspace.asRelativePath(uri, false)).sort();
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -19,10 +19,10 @@ import {
   type SessionStatus,
   type Todo,
 } from "../shared/protocol";
-import { emptyState, lastUserMessage, loadSession, reduce, type ViewState } from "../shared/reducer";
-import { parseModel } from "../shared/settings";
+import { emptyState, lastUserMessage, loadSession, reduce, reduceAll, toMessages, type ViewState } from "../shared/reducer";
+import { EventsDuringLoad } from "../shared/sessionLoad";
 import { OpenAsks } from "./asks";
-import { attachmentPart, insertAtCursor, mcpSummary, resolvePath } from "./chatHelpers";
+import { attachmentPart, chosen, describe, findWorkspaceFiles, insertAtCursor, mcpSummary, resolvePath } from "./chatHelpers";
 import { makeNonce, panelHtml } from "./panelHtml";
 import type { ServerClient } from "./serverClient";
 import { readSettings } from "./serverClient";
@@ -45,6 +45,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** Permission asks of every session still waiting for an answer (badge, status bar, toasts). */
   readonly asks: OpenAsks;
   private mcpTimers: NodeJS.Timeout[] = [];
+  /** Session loads under way, each recording the events that arrive meanwhile. */
+  private readonly loads = new Set<EventsDuringLoad>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -71,6 +73,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   private onServerEvent(event: ServerEvent): void {
     const wasRunning = this.state.status.type !== "idle";
+    for (const load of this.loads) load.record(event);
     this.state = reduce(this.state, event);
     this.post({ type: "event", event });
     this.asks.onEvent(event, Boolean(this.view?.visible));
@@ -252,15 +255,18 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       throw error;
     }
     if (sessionID !== this.state.sessionID) this.queue = [];
+    // Events streamed while the load is out (a prompt sent at once) go over the snapshot, not under.
+    const load = new EventsDuringLoad();
+    this.loads.add(load);
     const [messages, todos, permissions, statuses] = await Promise.all([
-      this.server.request<MessageWithParts[]>(Methods.sessionMessages, { sessionID }),
+      load.snapshot(this.server.request<MessageWithParts[]>(Methods.sessionMessages, { sessionID })),
       this.server.request<Todo[]>(Methods.sessionTodo, { sessionID }),
       this.server.request<PermissionRequest[]>(Methods.permissionList, {}),
       this.server.request<Record<string, SessionStatus>>(Methods.sessionStatus, {}),
-    ]);
-    const status = statuses[sessionID] ?? { type: "idle" };
-    this.state = loadSession(session, messages, { todos, permissions, status });
-    this.post({ type: "session", session, messages, todos, permissions: this.state.permissions, status });
+    ]).finally(() => this.loads.delete(load));
+    const loaded = reduceAll(loadSession(session, messages, { todos, permissions, status: statuses[sessionID] }), load.after());
+    this.state = loaded;
+    this.post({ type: "session", session: loaded.session, messages: toMessages(loaded), todos: loaded.todos, permissions: loaded.permissions, status: loaded.status });
   }
 
   /** A fresh, empty chat: the session itself is created with its first message, so "+" saves nothing. */
@@ -314,7 +320,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
     const sessionID = await this.ensureSession();
     try {
-      await this.runRequest(Methods.sessionPrompt, { sessionID, parts, ...this.choice(agent, model) });
+      await this.runRequest(Methods.sessionPrompt, { sessionID, parts, ...chosen(agent, model) });
     } catch (error) {
       if (errorCode(error) !== ErrorCodes.sessionBusy) throw error;
       // Busy with a run this panel has not heard of yet (e.g. started from a code action).
@@ -323,17 +329,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
   }
 
-  private choice(agent?: string, model?: string): Record<string, unknown> {
-    const chosen: Record<string, unknown> = {};
-    if (agent) chosen.agent = agent;
-    const parsed = parseModel(model);
-    if (parsed) chosen.model = parsed;
-    return chosen;
-  }
-
   private async customCommand(name: string, args: string, agent?: string, model?: string): Promise<void> {
     const sessionID = await this.ensureSession();
-    await this.runRequest(Methods.sessionCommand, { sessionID, command: name, arguments: args, ...this.choice(agent, model) });
+    await this.runRequest(Methods.sessionCommand, { sessionID, command: name, arguments: args, ...chosen(agent, model) });
   }
 
   private async retry(): Promise<void> {
@@ -392,18 +390,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private async searchFiles(requestId: number, query: string): Promise<void> {
-    const safe = query.replace(/[{}[\]*?]/g, "");
-    const found = await vscode.workspace.findFiles(`**/*${safe}*`, "**/{node_modules,.git,.venv,dist,out}/**", 40);
-    const paths = found.map((uri) => vscode.workspace.asRelativePath(uri, false)).sort();
-    this.post({ type: "fileResults", requestId, paths });
+    this.post({ type: "fileResults", requestId, paths: await findWorkspaceFiles(query) });
   }
 
   dispose(): void {
     for (const timer of this.mcpTimers) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

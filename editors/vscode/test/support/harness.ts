@@ -61,6 +61,8 @@ export interface ServerHandle {
   initializeResult: any;
   /** Resolves with the first notification matching `predicate` (already received or future). */
   waitFor(predicate: (n: Notification) => boolean, timeoutMs?: number): Promise<Notification>;
+  /** Calls `listener` with each notification from now on, as it arrives; returns the unsubscribe. */
+  listen(listener: (n: Notification) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -93,9 +95,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const notifications: Notification[] = [];
   const waiters: Array<{ predicate: (n: Notification) => boolean; resolve: (n: Notification) => void }> = [];
+  const listeners = new Set<(n: Notification) => void>();
   const record = (method: string, params: unknown) => {
     const n = { method, params };
     notifications.push(n);
+    for (const listener of listeners) listener(n);
     for (const waiter of [...waiters]) {
       if (waiter.predicate(n)) {
         waiters.splice(waiters.indexOf(waiter), 1);
@@ -129,7 +133,12 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     workspace,
     notifications,
     initializeResult,
-    waitFor(predicate, timeoutMs = 20000) {
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    // Generous: on a loaded machine the first event of a run can take a long time to come.
+    waitFor(predicate, timeoutMs = 180000) {
       const found = notifications.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolveWait, reject) => {
