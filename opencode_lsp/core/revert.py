@@ -22,6 +22,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from . import events
 from .errors import NotFoundError
 from .host import CoreApp
 from .message import FileDiff, Session, SessionRevert
@@ -128,7 +129,9 @@ class Reverts:
             summaries = Summaries(self.app)
             summaries.publish(session_id, [FileDiff.model_validate(c.dump()) for c in await self.snapshots.diff(hashes[0], snapshot)])
         record = SessionRevert(messageID=point[0], partID=point[1], snapshot=snapshot, diff=diff or None)
-        return sessions.update(session_id, revert=record)
+        info = sessions.update(session_id, revert=record)
+        self._publish_todos(session_id)  # the undone turns' task lists go with them
+        return info
 
     async def unrevert(self, session_id: str) -> Session:
         sessions = self.app.sessions
@@ -143,7 +146,9 @@ class Reverts:
             # ones deleted again); whatever else changed since the revert is left alone.
             await self.snapshots.revert([(info.revert.snapshot, files)])
         await self._show(files)
-        return sessions.update(session_id, revert=None)
+        info = sessions.update(session_id, revert=None)
+        self._publish_todos(session_id)  # the kept list is the current one again
+        return info
 
     async def cleanup(self, session_id: str) -> None:
         """Delete the reverted messages and parts for good (the next prompt does this)."""
@@ -162,7 +167,13 @@ class Reverts:
                         sessions.remove_part(session_id, mid, part["id"])
             else:
                 sessions.remove_message(session_id, mid)
+        # The undone turns' task lists are gone for good: keep the list the history now ends with.
+        sessions.set_todos(session_id, sessions.todos(session_id))
         sessions.update(session_id, revert=None)
+
+    def _publish_todos(self, session_id: str) -> None:
+        sessions = self.app.sessions
+        sessions.bus.publish(events.todo_updated(session_id, sessions.todos(session_id)))
 
     # --- open editor buffers ----------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from .message import (
     parse_part,
 )
 from .store import Store
+from .todo_view import todos_before
 
 # The ids the store accepts (storage/records.py): checked before an import writes anything.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -337,7 +338,10 @@ class SessionManager:
     # --- todos ------------------------------------------------------------------------------
 
     def todos(self, session_id: str) -> list[dict[str, Any]]:
-        self.get(session_id)
+        """The list as of what the history shows: a reverted session's list predates its revert point."""
+        revert = self.get(session_id).revert
+        if revert is not None:
+            return todos_before(self.store.list_messages(session_id), revert.messageID, revert.partID)
         return self.store.get_todos(session_id)
 
     def set_todos(self, session_id: str, todos: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
