@@ -57,6 +57,17 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_name(text: str) -> str:
+    """``--model``: "provider/model", checked before anything starts."""
+    from .core.message import ModelRef
+
+    try:
+        ModelRef.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (for example anthropic/claude-sonnet-4-5)") from None
+    return text
+
+
 class OneLineErrors(argparse.ArgumentParser):
     """Bad input: one line on stderr naming the command and the problem, exit status 2."""
 
@@ -76,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=OneLineErrors)
     run = sub.add_parser("run", help="run a prompt on the current directory and print the answer")
     run.add_argument("message", nargs="+")
-    run.add_argument("-m", "--model")
+    run.add_argument("-m", "--model", type=model_name)
     run.add_argument("--agent")
     run.add_argument("-s", "--session")
     run.add_argument("-c", "--continue", dest="continue_", action="store_true")

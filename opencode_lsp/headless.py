@@ -152,7 +152,8 @@ async def run_async(args: argparse.Namespace, out: TextIO = sys.stdout, err: Tex
             return 1
         return 0
     except RpcError as exc:
-        err.write((NO_MODEL_HELP if exc.data and exc.data.get("field") == "model" else f"error: {exc.message}") + "\n")
+        unset = bool(exc.data and exc.data.get("field") == "model" and exc.message.startswith("No model"))
+        err.write((NO_MODEL_HELP if unset else f"error: {exc.message}") + "\n")
         return 1
     finally:
         await client.close()
@@ -179,7 +180,9 @@ async def _pick_session(client: LspClient, args: argparse.Namespace, root: Path)
 
 
 async def _until_signal(args: argparse.Namespace) -> int:
-    """``run_async``, ended cleanly by SIGTERM: the server is closed and one line is printed."""
+    """``run_async``, ended cleanly by SIGTERM, SIGHUP or Ctrl-C (SIGINT): the server is closed
+    before the loop ends (a KeyboardInterrupt out of the loop left the client's pipes to be torn
+    down on a closed loop, printing a traceback) and one line is printed."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(run_async(args))
     stopped: list[int] = []
@@ -188,7 +191,7 @@ async def _until_signal(args: argparse.Namespace) -> int:
         stopped.append(signum)
         task.cancel()
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop, signum)
     try:

@@ -72,3 +72,15 @@ def test_run_without_model_says_how_to_configure(project, tmp_path):
     result = run(project, tmp_path, "hi")
     assert result.returncode == 1
     assert "No model is configured" in result.stderr and "--model" in result.stderr
+
+
+def test_run_with_a_malformed_model_names_it(project, tmp_path):
+    flag = run(project, tmp_path, "--model", "gpt-4o", "hi")
+    assert flag.returncode == 2
+    assert "gpt-4o" in flag.stderr and "provider/model" in flag.stderr
+    assert "No model is configured" not in flag.stderr
+    (project / "opencode.json").write_text(json.dumps({"model": "claude-sonnet"}))
+    configured = run(project, tmp_path, "hi")
+    assert configured.returncode == 1
+    assert "claude-sonnet" in configured.stderr and "provider/model" in configured.stderr
+    assert "No model is configured" not in configured.stderr

@@ -73,13 +73,15 @@ class SessionRunner:
         for entry in reversed(self.sessions.messages(session_id)):
             if entry["info"]["role"] == "user":
                 return ModelRef.model_validate(entry["info"]["model"])
-        configured = ModelRef.parse_or_none(self.app.config.model)
-        if configured is None:
-            raise NotConfiguredError(
-                "No model is configured. Set `model` (\"provider/model\") in the editor settings, "
-                "initializationOptions, or opencode.json."
-            )
-        return configured
+        if self.app.config.model:
+            try:
+                return ModelRef.parse(self.app.config.model)
+            except ValueError as exc:  # say what is wrong with the configured name
+                raise NotConfiguredError(f"The configured model is not usable: {exc}.") from None
+        raise NotConfiguredError(
+            "No model is configured. Set `model` (\"provider/model\") in the editor settings, "
+            "initializationOptions, or opencode.json."
+        )
 
     def resolve_agent(self, session_id: str, requested: str | None) -> str:
         if requested:
