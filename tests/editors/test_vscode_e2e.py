@@ -3,11 +3,12 @@ Debian's Chromium: installed from its .vsix, starting the real Python server, ta
 scripted model. One code-server window serves every e2e module (tests/editors/conftest.py); each
 test starts with the chat shown and its pickers filled, and ends with its run stopped and its
 queued prompts dropped, so a failure stays in its own test. Screenshots go to
-tests/artifacts/vscode-e2e/."""
+tests/artifacts/vscode-e2e/; three of them, the side bar only, also to docs/figures/ (committed)."""
 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_send_stream_tool_cards_and_ask_with_diff(vscode, model):
     assert '+    return "hello " + name' in diff.inner_text()
     assert "edit" in ask.locator(".permission-scope").inner_text()
     assert (ws / "hello.py").read_text() == HELLO  # nothing written before the answer
-    vscode.shot("02-permission-ask-with-diff")
+    vscode.figure("02-permission-ask-with-diff")
     # The activity bar counts the waiting ask, and drops it once it is answered.
     wait_until(lambda: vscode.activity_badge() == "1", 30, "the ask badge on the activity bar")
     ask.locator('button[data-reply="once"]').click()
@@ -61,7 +62,53 @@ def test_send_stream_tool_cards_and_ask_with_diff(vscode, model):
     assert block.locator("code.hljs .hljs-keyword").count() >= 1
     assert block.locator("button.code-copy").is_visible() and block.locator("button.code-insert").is_visible()
     assert chat.locator(".message-user").count() == 1
-    vscode.shot("03-streamed-answer")
+    vscode.figure("03-streamed-answer")
+
+
+def ask_toasts(vscode) -> list[str]:
+    return [t for t in vscode.notifications() if "asks for permission" in t]
+
+
+def ask_while_hidden(vscode, model, answer: str) -> None:
+    """A bash ask that comes while the Explorer hides the chat: a toast with links shows it."""
+    hidden = threading.Event()  # the ask comes only once the chat is hidden
+    model.set_script([
+        [{"gate": hidden}, {"tool_call": {"name": "bash", "arguments": {"command": "echo hi", "description": "Say hi"}, "id": "h1"}}],
+        [answer],
+    ])
+    try:
+        vscode.send("say hi in the shell")
+        vscode.chat.locator("#stop").wait_for(state="visible", timeout=90000)
+        vscode.page.locator('.activitybar .action-item:has(a[aria-label^="Explorer"])').first.click()
+        wait_until(lambda: not vscode.chat_visible(), 30, "the chat to hide behind the Explorer")
+    finally:
+        hidden.set()
+    wait_until(lambda: ask_toasts(vscode), 90, "a toast for the ask")
+    assert "bash" in ask_toasts(vscode)[0]
+    for action in ("Show", "Allow once", "Reject"):
+        assert vscode.page.locator(".notification-list-item-message a", has_text=action).count() >= 1
+
+
+def test_ask_toast_while_the_chat_is_hidden_goes_once_answered_in_the_chat(vscode, model):
+    ask_while_hidden(vscode, model, "said hi")
+    vscode.shot("11-ask-toast-chat-hidden")
+    # Answered in the chat, not in the toast: the toast goes by itself, nothing stale is kept.
+    vscode.open_chat()
+    vscode.chat.locator('.permission button[data-reply="once"]').click()
+    wait_until(lambda: not ask_toasts(vscode), 30, "the toast to go once the ask is answered in the chat")
+    vscode.chat.locator(".text-part", has_text="said hi").wait_for(timeout=90000)
+    vscode.idle()
+    assert not [t for t in vscode.notification_center() if "asks for permission" in t]
+
+
+def test_ask_toast_link_answers_the_ask(vscode, model):
+    ask_while_hidden(vscode, model, "allowed from the toast")
+    vscode.page.locator(".notification-list-item-message a", has_text="Allow once").first.click()
+    wait_until(lambda: not ask_toasts(vscode), 30, "the toast to go once answered")
+    vscode.open_chat()
+    vscode.chat.locator(".text-part", has_text="allowed from the toast").wait_for(timeout=90000)
+    vscode.idle()
+    assert vscode.chat.locator('.tool[data-tool="bash"][data-status="completed"]').count() >= 1
 
 
 def test_always_then_no_ask(vscode, model):
@@ -119,7 +166,7 @@ def test_stop_mid_stream_queue_and_narrow_panel(vscode, model):
     for button in (stop, chat.locator("#send")):
         box = button.bounding_box()  # page coordinates, like the frame's
         assert box and box["width"] > 30 and frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
-    vscode.shot("04-panel-300px-send-and-stop")
+    vscode.figure("04-panel-300px-send-and-stop")
     # Escape stops the run: a neutral "Canceled", no error banner; then the queued prompt goes out.
     chat.locator("#input").press("Escape")
     chat.locator(".message-aborted", has_text="Canceled").wait_for(timeout=60000)

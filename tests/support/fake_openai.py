@@ -345,6 +345,9 @@ class _Stream:
             self._finish(step["finish"])
         elif "sleep" in step:
             time.sleep(float(step["sleep"]))
+        elif "gate" in step:
+            # In-process use: a threading.Event the test sets when the stream may go on.
+            step["gate"].wait(float(step.get("timeout", 300)))
         elif "raw" in step:
             self._write(step["raw"].encode())
         elif "error" in step:

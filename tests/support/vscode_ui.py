@@ -12,6 +12,7 @@ from typing import Any, Iterator
 from tests.support.code_server import ARTIFACTS, CHROMIUM, EXTENSION_ID, CodeServer, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
+FIGURES = REPO / "docs" / "figures"  # committed: the side bar only, to keep them small
 HELLO = 'def greet(name):\n    return "hi " + name\n\n\nprint(greet("world"))\n'
 SLOW = 0.15  # seconds between streamed chunks: long enough to press Stop or type mid-stream
 
@@ -82,6 +83,14 @@ class Window:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path))
+        return path
+
+    def figure(self, name: str) -> Path:
+        """A screenshot of the side bar (the opencode chat) for the docs, also kept with the artifacts."""
+        self.shot(name)
+        FIGURES.mkdir(parents=True, exist_ok=True)
+        path = FIGURES / f"{name}.png"
+        self.page.locator(".part.sidebar").screenshot(path=str(path))
         return path
 
     # --- the workbench ----------------------------------------------------------------------

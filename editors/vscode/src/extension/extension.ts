@@ -35,6 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client.onState((state) => status.setServerState(state)),
     chat.onRunProgress((value) => status.setRun(value)),
     chat.asks.onChange((count) => status.setAsks(count)),
+    chat.asks.register(),
     client.onEvent((event) => {
       if (event.type === "session.status") status.setSessionStatus(event.properties.sessionID, event.properties.status.type);
       if (event.type === "session.idle") status.setSessionStatus(event.properties.sessionID, "idle");
