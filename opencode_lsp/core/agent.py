@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping, cast
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -42,8 +42,8 @@ class AgentInfo(Model):
     temperature: float | None = None
     top_p: float | None = None
     steps: int | None = Field(default=None, gt=0)
-    permission: list[PermissionRule] = Field(default_factory=list)
-    options: dict[str, Any] = Field(default_factory=dict)
+    permission: list[PermissionRule] = Field(default_factory=list[PermissionRule])
+    options: dict[str, Any] = Field(default_factory=dict[str, Any])
 
 
 # --- built-in prompts (our own words) -----------------------------------------------------
@@ -186,11 +186,17 @@ def _apply(item: AgentInfo, entry: Mapping[str, Any]) -> AgentInfo:
     return AgentInfo.model_validate(data)
 
 
+def _mapping(value: object) -> Mapping[str, Any] | None:
+    """``value`` when it is a config object (JSON: its keys are strings), else None."""
+    return cast(Mapping[str, Any], value) if isinstance(value, Mapping) else None
+
+
 def _deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _deep_merge(merged[key], value)
+        below, above = _mapping(merged.get(key)), _mapping(value)
+        if below is not None and above is not None:
+            merged[key] = _deep_merge(below, above)
         else:
             merged[key] = value
     return merged
@@ -211,17 +217,20 @@ class AgentRegistry:
         allowed_external = list(allowed_external)
         # The config shape differs by caller: OpenCode's file shape has ``agent`` as the map of
         # agent configs and ``default_agent``; editor settings use ``agent`` for the default name.
-        agent_field = config.get("agent")
-        entries = dict(agent_field if isinstance(agent_field, Mapping) else config.get("agents") or {})
+        agent_field: object = config.get("agent")
+        agent_map = _mapping(agent_field)
+        entries: dict[str, Any] = dict(agent_map if agent_map is not None else _mapping(config.get("agents")) or {})
         self._default_name = config.get("default_agent") or (agent_field if isinstance(agent_field, str) else None)
-        for name, mode_entry in (config.get("mode") or {}).items():  # legacy ``mode.<name>``
-            if isinstance(mode_entry, Mapping):
-                entries[name] = _deep_merge(entries.get(name) or {}, {**mode_entry, "mode": "primary"})
+        for name, mode_entry in (_mapping(config.get("mode")) or {}).items():  # legacy ``mode.<name>``
+            mode_map = _mapping(mode_entry)
+            if mode_map is not None:
+                entries[name] = _deep_merge(_mapping(entries.get(name)) or {}, {**mode_map, "mode": "primary"})
         for name, path in markdown_files(self.root, AGENT_DIRS):
             fields = read_markdown_definition(path)
             if fields is not None:
                 body = fields.pop("body")
-                entries[name] = _deep_merge(entries.get(name) or {}, {**fields, **({"prompt": body} if body else {})})
+                entries[name] = _deep_merge(_mapping(entries.get(name)) or {},
+                                            {**fields, **({"prompt": body} if body else {})})
 
         user_config = tools_to_permission(config.get("tools") or {})
         top = config.get("permission")
@@ -229,8 +238,9 @@ class AgentRegistry:
         user = perm.from_config(user_config, strict=False)
         defaults = perm.default_ruleset(allowed_external)
         self._agents = _builtins(defaults, user, allowed_external)
-        for name, entry in entries.items():
-            if not isinstance(entry, Mapping):
+        for name, value in entries.items():
+            entry = _mapping(value)
+            if entry is None:
                 log.error("ignoring agent.%s: expected an object", name)
                 continue
             if entry.get("disable"):

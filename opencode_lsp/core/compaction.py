@@ -17,20 +17,23 @@ answers pending requests, starts one when the last step overflowed, and prunes w
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from typing import Any, Iterable, NoReturn
 
 from . import events
 from .config import CompactionConfig
-from .host import CoreApp
+from .host import CoreApp, Stepper
 from .ids import new_id, now_ms
 from .llm import ChatRequest
+from .processor import ProgressUpdate
 from .message import (
     AssistantMessage,
     AssistantPath,
     AssistantTime,
     CompactionPart,
+    MessageWithParts,
     ModelRef,
     TextPart,
+    ToolPart,
     UserMessage,
     UserTime,
     parse_part,
@@ -307,11 +310,9 @@ CONTINUE_TEXT = """The conversation was summarised to free context. Carry on fro
 SUMMARY_SYSTEM = "You condense coding sessions into summaries another engineer can continue from."
 
 
-class _NoTools:
+async def _no_tools(part: ToolPart, args: dict[str, Any], update: ProgressUpdate) -> NoReturn:
     """The summariser is offered no tools; a call the model makes anyway fails."""
-
-    async def execute(self, part: Any, args: dict[str, Any], update: Any = None) -> Any:
-        raise ValueError("no tools are available while the conversation is being summarised")
+    raise ValueError("no tools are available while the conversation is being summarised")
 
 
 class Compaction:
@@ -322,7 +323,7 @@ class Compaction:
     def config(self) -> CompactionConfig:
         return self.app.config.compaction
 
-    async def before_step(self, stepper: Any, entries: list[Any], last_user: Any) -> str:
+    async def before_step(self, stepper: Stepper, entries: list[Any], last_user: MessageWithParts) -> str:
         """``run`` the next step, ``continue`` the loop (the history changed) or ``stop`` it."""
         sessions, session_id = self.app.sessions, stepper.session_id
         part = pending_request(entries, last_user)
@@ -347,7 +348,7 @@ class Compaction:
         new_request(self.app.sessions, session_id, user.agent, user.model, auto=True, overflow=True)
         return True
 
-    async def process(self, stepper: Any, entries: list[Any], request_entry: Any, part: Any) -> str:
+    async def process(self, stepper: Stepper, entries: list[Any], request_entry: Any, part: Any) -> str:
         sessions, session_id = self.app.sessions, stepper.session_id
         request = info_of(request_entry)
         if field(part, "overflow"):
@@ -380,7 +381,7 @@ class Compaction:
         )
         self._set_compacting(session_id, now_ms())
         try:
-            result = await stepper._process_with_retries(message, model, chat, _NoTools())
+            result = await stepper.process_with_retries(message, model, chat, _no_tools)
         finally:
             self._set_compacting(session_id, None)
         if result is None:  # the failure is stored on the summary message

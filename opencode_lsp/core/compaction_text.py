@@ -55,8 +55,8 @@ def _assistant_lines(parts: list[Any]) -> list[str]:
             if field(field(state, "time"), "compacted"):
                 result = CLEARED_MARK
             else:
-                result = _cap("\n".join([field(state, "output") or "",
-                                         *(_attached(a) for a in field(state, "attachments") or [])]))
+                attachments: list[Any] = field(state, "attachments") or []
+                result = _cap("\n".join([field(state, "output") or "", *(_attached(a) for a in attachments)]))
             lines.append(f"[tool result] {result}")
         elif status == "error":
             lines.append(f"[tool error] {field(state, 'error')}")
@@ -65,7 +65,7 @@ def _assistant_lines(parts: list[Any]) -> list[str]:
 
 def conversation_text(entries: list[Any]) -> str:
     """The messages as text blocks, one per message, separated by blank lines."""
-    blocks = []
+    blocks: list[str] = []
     for entry in entries:
         lines = _user_lines(parts_of(entry)) if is_user(entry) else _assistant_lines(parts_of(entry))
         if lines:

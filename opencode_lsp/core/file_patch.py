@@ -15,6 +15,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from .store import is_record
+
 NO_NEWLINE = "\\ No newline at end of file"
 RULE = "=" * 67
 
@@ -58,9 +60,9 @@ def file_patch(name: str, before: str, after: str) -> str:
 
 def legacy_to_patch(entry: Any) -> Any:
     """A ``{file, before, after, ...}`` entry in the ``{file, patch, ...}`` form (others as they are)."""
-    if not isinstance(entry, dict) or "patch" in entry or not ("before" in entry or "after" in entry):
+    if not is_record(entry) or "patch" in entry or not ("before" in entry or "after" in entry):
         return entry
-    out = {k: v for k, v in entry.items() if k not in ("before", "after")}
+    out: dict[str, Any] = {k: v for k, v in entry.items() if k not in ("before", "after")}
     before, after = entry.get("before"), entry.get("after")
     out["patch"] = file_patch(str(entry.get("file", "")), before if isinstance(before, str) else "",
                               after if isinstance(after, str) else "")

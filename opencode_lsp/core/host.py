@@ -14,9 +14,10 @@ from typing import Any, Protocol
 from .agent import AgentRegistry
 from .config import CompactionConfig, Config
 from .events import Bus
-from .llm import ModelProvider
-from .message import MessageWithParts, ModelRef, PatchPart, UserMessage
+from .llm import ChatRequest, LanguageModel, ModelProvider
+from .message import AssistantMessage, MessageWithParts, ModelRef, PatchPart, UserMessage
 from .permission import PermissionBroker
+from .processor import StepResult, ToolExecutor
 from .session import SessionManager
 from .snapshot import Snapshots
 from .tools.base import Workspace
@@ -39,13 +40,23 @@ class Runner(Protocol):
     def resolve_model(self, session_id: str, request_model: dict[str, str] | None, agent_name: str) -> ModelRef: ...
 
 
+class Stepper(Protocol):
+    """The session loop's step runner (``step.StepRunner``) as compaction drives it."""
+
+    session_id: str
+    current: AssistantMessage | None
+
+    async def process_with_retries(self, message: AssistantMessage, model: LanguageModel, request: ChatRequest,
+                                   execute_tool: ToolExecutor, before: str | None = None) -> StepResult | None: ...
+
+
 class CompactionHooks(Protocol):
     """Compaction (``compaction.Compaction``) as a step sees it."""
 
     @property
     def config(self) -> CompactionConfig: ...
 
-    async def before_step(self, stepper: Any, entries: list[Any], last_user: Any) -> str: ...
+    async def before_step(self, stepper: Stepper, entries: list[Any], last_user: MessageWithParts) -> str: ...
 
     def request_after_overflow(self, session_id: str, user: UserMessage) -> bool: ...
 

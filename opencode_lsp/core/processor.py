@@ -41,6 +41,7 @@ from .message import (
     ToolTimeStart,
 )
 from .session import SessionManager
+from .store import is_record
 from .usage import compute_usage
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,42 @@ class StepResult:
     finish: str = "unknown"
     blocked: bool = False
     halted: Exception | None = None
+
+
+async def run_tool_call(sessions: SessionManager, execute_tool: ToolExecutor, part: ToolPart,
+                        args: dict[str, Any], result: StepResult | None = None) -> None:
+    """Run one call whose part is stored as running; store its completed or error state. A
+    blocking failure (a refused permission, a refused doom loop) is noted in ``result``."""
+    start = part.state.time.start if isinstance(part.state, ToolStateRunning) else now_ms()
+    try:
+        title, output, metadata, attachments = await execute_tool(
+            part, args, lambda title, metadata: update_running(sessions, part, title, metadata))
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the tool failed: the model sees the error and may recover
+        if result is not None and isinstance(exc, ToolBlocked):
+            result.blocked = True
+        if result is not None and isinstance(exc, StepHalted):
+            result.halted = exc
+        running_meta = part.state.metadata if isinstance(part.state, ToolStateRunning) else None
+        part.state = ToolStateError(
+            input=args, error=str(exc) or type(exc).__name__, metadata=running_meta,
+            time=ToolTimeEnd(start=start, end=now_ms()),
+        )
+    else:
+        part.state = ToolStateCompleted(
+            input=args, output=output, title=title or "", metadata=metadata or {},
+            time=ToolTimeEnd(start=start, end=now_ms()), attachments=attachments or None,
+        )
+    sessions.update_part(part)
+
+
+def update_running(sessions: SessionManager, part: ToolPart, title: str | None, metadata: dict[str, Any]) -> None:
+    """Live tool progress (e.g. bash output): published and written lazily, not fsynced."""
+    if isinstance(part.state, ToolStateRunning):
+        part.state.title = title or part.state.title
+        part.state.metadata = metadata
+        sessions.update_part(part, durable=False)
 
 
 class StepProcessor:
@@ -186,9 +223,10 @@ class StepProcessor:
             self._on_tool_start(call.index, call.id, call.name)
             part = self.tools[call.index]
         try:
-            args = json.loads(call.arguments) if call.arguments.strip() else {}
-            if not isinstance(args, dict):
+            parsed: object = json.loads(call.arguments) if call.arguments.strip() else {}
+            if not is_record(parsed):
                 raise ValueError("arguments must be a JSON object")
+            args = parsed
         except ValueError as exc:
             # Malformed arguments go to the `invalid` tool so the model reads why and retries.
             args = {"tool": call.name, "error": f"The arguments of {call.name!r} are not valid JSON: {exc}"}
@@ -198,35 +236,7 @@ class StepProcessor:
         self.tasks.append(asyncio.ensure_future(self._execute(part, args)))
 
     async def _execute(self, part: ToolPart, args: dict[str, Any]) -> None:
-        start = part.state.time.start if isinstance(part.state, ToolStateRunning) else now_ms()
-        try:
-            title, output, metadata, attachments = await self.execute_tool(
-                part, args, lambda title, metadata: self.update_running(part, title, metadata))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the tool failed: the model sees the error and may recover
-            if isinstance(exc, ToolBlocked):
-                self.result.blocked = True
-            if isinstance(exc, StepHalted):
-                self.result.halted = exc
-            running_meta = part.state.metadata if isinstance(part.state, ToolStateRunning) else None
-            part.state = ToolStateError(
-                input=args, error=str(exc) or type(exc).__name__, metadata=running_meta,
-                time=ToolTimeEnd(start=start, end=now_ms()),
-            )
-        else:
-            part.state = ToolStateCompleted(
-                input=args, output=output, title=title or "", metadata=metadata or {},
-                time=ToolTimeEnd(start=start, end=now_ms()), attachments=attachments or None,
-            )
-        self.sessions.update_part(part)
-
-    def update_running(self, part: ToolPart, title: str | None, metadata: dict[str, Any]) -> None:
-        """Live tool progress (e.g. bash output): published and written lazily, not fsynced."""
-        if isinstance(part.state, ToolStateRunning):
-            part.state.title = title or part.state.title
-            part.state.metadata = metadata
-            self.sessions.update_part(part, durable=False)
+        await run_tool_call(self.sessions, self.execute_tool, part, args, self.result)
 
     # --- finish ---------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ again. Both go in as one more text item of the last user message, in our own wor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from .store import is_record
 from .transcript import ATTACHMENTS_NOTE
 
 PLAN_REMINDER = """<system-reminder>
@@ -34,7 +35,7 @@ tool you have, as the task needs.
 
 def add_reminders(chat: list[dict[str, Any]], agent: str, entries: list[Any]) -> list[dict[str, Any]]:
     """``chat`` with the reminders for ``agent`` added to its last user message."""
-    notes = []
+    notes: list[str] = []
     if agent == "plan":
         notes.append(PLAN_REMINDER)
     if agent == "build" and any(_info(e).get("role") == "assistant" and _info(e).get("agent") == "plan"
@@ -47,7 +48,7 @@ def add_reminders(chat: list[dict[str, Any]], agent: str, entries: list[Any]) ->
         content = message.get("content")
         if message.get("role") != "user" or _is_tool_attachments(content):
             continue
-        items = [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+        items: list[Any] = [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
         items.extend({"type": "text", "text": note} for note in notes)
         return [*chat[:i], {**message, "content": items}, *chat[i + 1:]]
     return chat
@@ -55,11 +56,12 @@ def add_reminders(chat: list[dict[str, Any]], agent: str, entries: list[Any]) ->
 
 def _is_tool_attachments(content: Any) -> bool:
     """The user turn that carries tool results' media (see transcript), not the user's own."""
-    return isinstance(content, list) and bool(content) and content[0].get("text") == ATTACHMENTS_NOTE
+    items = cast(list[Any], content) if isinstance(content, list) else []
+    return bool(items) and items[0].get("text") == ATTACHMENTS_NOTE
 
 
 def _info(entry: Any) -> dict[str, Any]:
-    info = entry.get("info") if isinstance(entry, dict) else getattr(entry, "info", None)
-    if isinstance(info, dict):
+    info: Any = entry.get("info") if is_record(entry) else getattr(entry, "info", None)
+    if is_record(info):
         return info
     return info.dump() if info is not None else {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, cast
 
 from pydantic import ValidationError
 
@@ -33,7 +33,7 @@ from .message import (
     parse_message,
     parse_part,
 )
-from .store import Store
+from .store import Record, Store, is_record, sub_record
 from .todo_view import todos_before
 
 # The ids the store accepts (storage/records.py): checked before an import writes anything.
@@ -154,11 +154,11 @@ class SessionManager:
                 continue
             if roots and record.get("parentID"):
                 continue
-            is_archived = bool((record.get("time") or {}).get("archived"))
+            is_archived = bool(sub_record(record, "time").get("archived"))
             # Archived sessions are hidden unless asked for (OpenCode's list does the same).
             if archived is None and is_archived or archived is not None and archived != is_archived:
                 continue
-            if start is not None and (record.get("time") or {}).get("updated", 0) < start:
+            if start is not None and sub_record(record, "time").get("updated", 0) < start:
                 continue
             if needle and needle not in str(record.get("title", "")).lower():
                 continue
@@ -324,8 +324,8 @@ class SessionManager:
             if part.get("type") != "step-finish":
                 continue
             cost += part.get("cost") or 0
-            used = part.get("tokens") or {}
-            cache = used.get("cache") or {}
+            used = sub_record(part, "tokens")
+            cache = sub_record(used, "cache")
             tokens.input += used.get("input") or 0
             tokens.output += used.get("output") or 0
             tokens.reasoning += used.get("reasoning") or 0
@@ -372,17 +372,17 @@ class SessionManager:
             if info.get("role") != "assistant":
                 continue
             for i, part in enumerate(entry["parts"]):
-                state = part.get("state") if part.get("type") == "tool" else None
-                if not state or state.get("status") not in ("pending", "running"):
+                state = sub_record(part, "state") if part.get("type") == "tool" else {}
+                if state.get("status") not in ("pending", "running"):
                     continue
-                start = (state.get("time") or {}).get("start") or info["time"]["created"]
-                meta = {**(state.get("metadata") or {}), "interrupted": True}
+                start = sub_record(state, "time").get("start") or info["time"]["created"]
+                meta = {**sub_record(state, "metadata"), "interrupted": True}
                 fixed = parse_part({**part, "state": {"status": "error", "input": state.get("input") or {},
                                                       "error": "Tool execution aborted", "metadata": meta,
                                                       "time": {"start": start, "end": max(start, now_ms())}}})
                 entry["parts"][i] = self.update_part(fixed).dump()
                 changed = True
-            if (info.get("time") or {}).get("completed") is None:
+            if sub_record(info, "time").get("completed") is None:
                 message = parse_message(info)
                 assert isinstance(message, AssistantMessage)
                 message.error = message.error or aborted()
@@ -395,22 +395,26 @@ class SessionManager:
 
     def import_(self, data: Any) -> Session:
         """Import OpenCode's export shape ``{info, messages: [{info, parts}]}`` as is."""
-        if not isinstance(data, dict):
+        if not is_record(data):
             raise InvalidInputError("data: expected an object with info and messages", "data")
         try:
             info = Session.model_validate(data.get("info"))
         except ValidationError as exc:
             field, msg = validation_message(exc, "data.info")
             raise InvalidInputError(msg, field) from exc
-        raw_messages = data.get("messages", [])
+        raw_messages: object = data.get("messages", [])
         if not isinstance(raw_messages, list):
             raise InvalidInputError("data.messages: expected a list", "data.messages")
         parsed: list[tuple[Any, list[Any]]] = []
-        for i, entry in enumerate(raw_messages):
+        for i, entry in enumerate(cast(list[object], raw_messages)):
             prefix = f"data.messages.{i}"
             try:
-                message = parse_message((entry or {}).get("info"))
-                parts = [parse_part(p) for p in (entry or {}).get("parts", [])]
+                if entry and not is_record(entry):
+                    raise TypeError(prefix)
+                record: Record = entry if is_record(entry) else {}
+                raw_parts: Iterable[object] = record.get("parts", [])  # not iterable: TypeError below
+                message = parse_message(record.get("info"))
+                parts = [parse_part(p) for p in raw_parts]
             except (ValidationError, AttributeError, TypeError) as exc:
                 if isinstance(exc, ValidationError):
                     field, msg = validation_message(exc, prefix)
@@ -441,7 +445,7 @@ class SessionManager:
 
     def _check_import_ids(self, info: Session, parsed: list[tuple[Any, list[Any]]]) -> None:
         """Ids the store will accept, and no parent chain that leads back to the session."""
-        checks = [("data.info.id", info.id)]
+        checks: list[tuple[str, object]] = [("data.info.id", info.id)]
         if info.parentID:
             checks.append(("data.info.parentID", info.parentID))
         for i, (message, parts) in enumerate(parsed):

@@ -85,7 +85,7 @@ class Snapshots:
                                ("core.fsmonitor", "false"), ("core.symlinks", "true")):
                 await self._run("config", key, value)
         # Our own files must not land in the snapshots when they live inside the workspace.
-        lines = []
+        lines: list[str] = []
         for path in [*self.exclude, self.git_dir.resolve()]:
             if path.is_relative_to(self.root) and path != self.root:
                 lines.append("/" + path.relative_to(self.root).as_posix() + "/")
@@ -167,21 +167,22 @@ class Snapshots:
             await self._init()
             _, numstat = await self._run("diff", "--no-ext-diff", "--no-renames", "--numstat", before, after, "--", ".")
             _, status = await self._run("diff", "--no-ext-diff", "--no-renames", "--name-status", before, after, "--", ".")
-            kinds = {}
+            kinds: dict[str, str] = {}
             for line in status.decode(errors="replace").splitlines():
                 code, _, name = line.partition("\t")
                 kinds[name] = {"A": "added", "D": "deleted"}.get(code[:1], "modified")
-            rows = []
+            rows: list[tuple[str, int, int, bool]] = []
             for line in numstat.decode(errors="replace").splitlines():
                 added, deleted, name = line.split("\t", 2)
                 binary = added == "-"
                 rows.append((name, 0 if binary else int(added), 0 if binary else int(deleted), binary))
-            objects = []
+            objects: list[str | None] = []
             for name, _, _, binary in rows:
                 objects.append(None if binary or kinds.get(name) == "added" else f"{before}:{name}")
                 objects.append(None if binary or kinds.get(name) == "deleted" else f"{after}:{name}")
             blobs = await self._cat([o for o in objects if o])
-        out, it = [], iter(objects)
+        out: list[FileChange] = []
+        it = iter(objects)
         for name, added, deleted, _ in rows:
             old, new = next(it), next(it)
             out.append(FileChange(file=name, before=blobs.get(old, "") if old else "",

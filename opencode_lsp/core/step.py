@@ -29,7 +29,7 @@ from .errors import (
 )
 from .compaction import filter_compacted, is_overflow, new_request
 from .ids import new_id, now_ms
-from .llm import ChatRequest, ModelError
+from .llm import ChatRequest, LanguageModel, ModelError
 from .message import (
     AssistantMessage,
     AssistantPath,
@@ -38,12 +38,13 @@ from .message import (
     SubtaskPart,
     UserMessage,
 )
-from .processor import StepProcessor
+from .processor import StepProcessor, StepResult, ToolExecutor
 from .run_state import Run, RunHost
 from .system import MAX_STEPS_NOTE, QUEUED_REMINDER, STRUCTURED_OUTPUT_NOTE, build_system
 from .tool_exec import ToolBox
 from .tools.external import sources_ready
 from .reminders import add_reminders
+from .store import sub_record
 from .transcript import to_model_messages
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def _last_completed(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The newest assistant message that finished (raw info record)."""
     for entry in reversed(entries):
         info = entry["info"]
-        if info["role"] == "assistant" and (info.get("time") or {}).get("completed"):
+        if info["role"] == "assistant" and sub_record(info, "time").get("completed"):
             return info
     return None
 
@@ -173,7 +174,7 @@ class StepRunner:
         )
         before = await self.app.summaries.before_step()  # snapshot, for the step's patch part
         try:
-            result = await self._process_with_retries(message, model, request, toolbox, before)
+            result = await self.process_with_retries(message, model, request, toolbox.execute, before)
         finally:
             await asyncio.shield(self.app.summaries.after_step(message, before))
         if result is None:
@@ -229,18 +230,22 @@ class StepRunner:
                 return message
             if isinstance(content, str):
                 return {**message, "content": QUEUED_REMINDER.format(text=content)} if content in texts else message
+            items: list[dict[str, Any]] = content or []
             return {**message, "content": [
                 {**c, "text": QUEUED_REMINDER.format(text=c["text"])}
-                if c.get("type") == "text" and c.get("text") in texts else c for c in content or []]}
+                if c.get("type") == "text" and c.get("text") in texts else c for c in items]}
 
         return [wrap(m) for m in chat]
 
     # --- one completion with retries --------------------------------------------------------
 
-    async def _process_with_retries(self, message, model, request, toolbox, before=None):
+    async def process_with_retries(self, message: AssistantMessage, model: LanguageModel, request: ChatRequest,
+                                   execute_tool: ToolExecutor, before: str | None = None) -> StepResult | None:
+        """One completion into ``message``, retried while the error is retryable; None when it
+        failed for good (the error is then stored on the message)."""
         attempt = 0
         while True:
-            processor = StepProcessor(self.sessions, message, model, toolbox.execute,
+            processor = StepProcessor(self.sessions, message, model, execute_tool,
                                       snapshot=before, track=self.app.summaries.before_step)
             self.processor = processor
             try:

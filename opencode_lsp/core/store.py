@@ -19,6 +19,12 @@ def is_record(value: object) -> TypeGuard[Record]:
     return isinstance(value, dict)
 
 
+def sub_record(record: Record, key: str) -> Record:
+    """``record[key]`` when it is an object; an empty one when it is missing or null."""
+    value = record.get(key)
+    return value if is_record(value) else {}
+
+
 class Store(Protocol):
     # --- sessions (workspace index) -----------------------------------------------------
     def get_session(self, session_id: str) -> Record | None: ...

@@ -13,7 +13,7 @@ from .agent import AgentInfo
 from .ids import new_id, now_ms
 from .llm import ToolSpec
 from .message import AssistantMessage, TextPart, ToolPart, ToolStateRunning, ToolTimeStart, UserMessage
-from .processor import ProgressUpdate, StepHalted, ToolBlocked
+from .processor import ProgressUpdate, StepHalted, ToolBlocked, run_tool_call
 from .run_state import RunStep
 from .tools.base import DescribedTool, SubagentResult, ToolContext, ToolError, ToolServices
 
@@ -68,7 +68,7 @@ class ToolBox:
 
     def specs(self, structured: dict[str, Any] | None = None) -> list[ToolSpec]:
         services = self.services()
-        specs = []
+        specs: list[ToolSpec] = []
         for tid, tool in self.tools.items():
             description = tool.describe(services) if isinstance(tool, DescribedTool) else tool.description
             specs.append(ToolSpec(name=tid, description=description, parameters=tool.parameters))
@@ -169,6 +169,11 @@ class ToolBox:
             args.clear()
             args.update(routed)
             part.tool, tool = "invalid", self.invalid
+
+        async def ask(permission: str, patterns: list[str], *, always: list[str] | None = None,
+                      metadata: dict[str, Any] | None = None) -> None:
+            await self._ask(part, permission, patterns, always, metadata)
+
         try:
             if self._is_doom_loop(part, args):
                 try:
@@ -178,8 +183,7 @@ class ToolBox:
             ctx = ToolContext(
                 session_id=self.message.sessionID, message_id=self.message.id, call_id=part.callID,
                 agent=self.agent.name, workspace=self.app.workspace, abort=self.step.run.abort,
-                ask=lambda permission, patterns, always=None, metadata=None: self._ask(
-                    part, permission, patterns, always, metadata),
+                ask=ask,
                 update=update or (lambda title, metadata: None),
                 services=self.services(),
             )
@@ -195,15 +199,11 @@ class ToolBox:
 
     async def run_direct(self, tool_id: str, args: dict[str, Any]) -> None:
         """Run a tool without the model asking for it (subtask parts)."""
-        from .processor import StepProcessor
-
         part = ToolPart(id=new_id("prt"), sessionID=self.message.sessionID, messageID=self.message.id,
                         callID=f"call_{new_id('tool')[5:]}", tool=tool_id,
                         state=ToolStateRunning(input=args, time=ToolTimeStart(start=now_ms())))
-        processor = StepProcessor(self.app.sessions, self.message, None, self.execute)  # type: ignore[arg-type]
-        processor.tools[0] = part
         self.app.sessions.update_part(part)
-        await processor._execute(part, args)
+        await run_tool_call(self.app.sessions, self.execute, part, args)
 
 
 class ToolCorrected(Exception):

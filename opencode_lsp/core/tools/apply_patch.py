@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
+
 from pydantic import Field
 
 from .args import ArgsTool, NonBlank, ToolArgs
@@ -45,7 +47,7 @@ Apply a patch that adds, changes, renames or deletes files. The patch text looks
 @dataclass
 class Chunk:
     anchor: str | None
-    ops: list[tuple[str, str]] = field(default_factory=list)  # (" " | "-" | "+", text)
+    ops: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])  # (" " | "-" | "+", text)
     at_end: bool = False
 
     @property
@@ -58,8 +60,8 @@ class FileOp:
     kind: str  # "add" | "update" | "delete"
     path: str
     move_to: str | None = None
-    added: list[str] = field(default_factory=list)
-    chunks: list[Chunk] = field(default_factory=list)
+    added: list[str] = field(default_factory=list[str])
+    chunks: list[Chunk] = field(default_factory=list[Chunk])
 
 
 def parse_patch(text: str) -> list[FileOp]:
@@ -134,7 +136,8 @@ def _seek(lines: list[str], wanted: list[str], start: int, at_end: bool) -> int:
     then surrounding whitespace. -1 when it does not occur."""
     if not wanted:
         return len(lines) if at_end else start
-    for norm in (lambda s: s, str.rstrip, str.strip):
+    norms: tuple[Callable[[str], str], ...] = (lambda s: s, str.rstrip, str.strip)
+    for norm in norms:
         target = [norm(w) for w in wanted]
         positions = range(len(lines) - len(wanted), start - 1, -1) if at_end else \
             range(start, len(lines) - len(wanted) + 1)
@@ -167,7 +170,8 @@ def apply_chunks(text: str, op: FileOp) -> str:
             shown = "\n".join(chunk.old)
             raise ToolError(f"In {op.path}: could not find these lines of a hunk:\n{shown}")
         # Context lines keep the file's own text: the match may have ignored whitespace.
-        new, k = [], pos
+        new: list[str] = []
+        k = pos
         for tag, text in ops:
             if tag == " ":
                 new.append(lines[k])
@@ -221,7 +225,11 @@ class ApplyPatchTool(ArgsTool[ApplyPatchArgs]):
                     raise ToolError(f"Cannot move {op.path} to {op.move_to}: the destination exists.")
             plan.append((op, source, target, before, after))
 
-        titles, diffs, files, summary, patterns = [], [], [], [], []
+        titles: list[str] = []
+        diffs: list[str] = []
+        files: list[dict[str, Any]] = []
+        summary: list[str] = []
+        patterns: list[str] = []
         for op, source, target, before, after in plan:
             shown = target or source
             # A move deletes its source: both ends are edits the rules must allow.

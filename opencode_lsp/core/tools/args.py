@@ -13,12 +13,13 @@ Arguments that do not fit become a ``ToolError`` naming each field that is wrong
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from ..store import is_record
 from .base import ToolContext, ToolError, ToolResult
 
 # JavaScript's Number.MAX_SAFE_INTEGER: zod's bounds on an integer, which OpenCode's schemas show.
@@ -68,10 +69,10 @@ class _OpencodeShape(GenerateJsonSchema):
         return False
 
 
-def _clean(schema: Any, defs: dict[str, Any]) -> Any:
+def _clean(schema: object, defs: dict[str, Any]) -> Any:
     if isinstance(schema, list):
-        return [_clean(item, defs) for item in schema]
-    if not isinstance(schema, dict):
+        return [_clean(item, defs) for item in cast(list[object], schema)]
+    if not is_record(schema):
         return schema
     if "$ref" in schema:  # inlined, keeping what sits beside the reference (a description)
         rest = {k: v for k, v in schema.items() if k != "$ref"}
@@ -118,16 +119,17 @@ class ArgsTool(Generic[A]):
 
     id: ClassVar[str]
     description: str
-    Args: ClassVar[type[ToolArgs]]
-    parameters: ClassVar[dict[str, Any]]
+    # Set on each tool class (a class attribute: ``Args = ReadArgs``); ``parameters`` follows.
+    Args: type[A]
+    parameters: dict[str, Any]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "Args" in cls.__dict__:
-            cls.parameters = tool_schema(cls.Args)
+            cls.parameters = tool_schema(cls.__dict__["Args"])
 
     async def execute(self, args: Mapping[str, Any], ctx: ToolContext) -> ToolResult:
-        return await self.run(parse_args(self.id, self.Args, args), ctx)  # type: ignore[arg-type]
+        return await self.run(parse_args(self.id, self.Args, args), ctx)
 
     async def run(self, args: A, ctx: ToolContext) -> ToolResult:
         raise NotImplementedError

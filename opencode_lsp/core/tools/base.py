@@ -22,7 +22,7 @@ class ToolError(Exception):
 class ToolResult:
     title: str
     output: str
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict[str, Any])
     # FilePart-shaped dicts without ids: {"type": "file", "mime", "url", "filename"?}
     attachments: list[dict[str, Any]] | None = None
 
@@ -63,7 +63,11 @@ class Workspace(Protocol):
         ...
 
 
-Ask = Callable[..., Awaitable[None]]
+class Ask(Protocol):
+    """Ask before an action, under the session's permission rules; raises when it is refused."""
+
+    def __call__(self, permission: str, patterns: list[str], *, always: list[str] | None = None,
+                 metadata: dict[str, Any] | None = None) -> Awaitable[None]: ...
 
 
 class SubagentEntry(TypedDict):
@@ -96,7 +100,7 @@ class ToolServices:
     # webfetch may reach loopback and private hosts (the config's allowPrivateNetwork).
     allow_private_network: bool = False
     # task: the subagents it may start, and how to run one.
-    subagents: list[SubagentEntry] = field(default_factory=list)
+    subagents: list[SubagentEntry] = field(default_factory=list[SubagentEntry])
     run_subagent: RunSubagent | None = None
     # todowrite: store the session's list; returns what was stored.
     set_todos: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None] | None = None

@@ -194,7 +194,7 @@ class BashTool(ArgsTool[BashArgs]):
         push()
 
         text = snapshot()
-        notes = []
+        notes: list[str] = []
         if ended == "timeout":
             notes.append(f"The command ran longer than its timeout of {int(timeout_ms)} ms and was "
                          "killed. Retry with a larger timeout if it needs more time.")

@@ -24,8 +24,9 @@ class _PageConverter(MarkdownConverter):
         href = (el.get("href") or "").strip().lower()
         if href.startswith(("javascript:", "data:", "vbscript:")):
             return text
-        # markdownify's stub (__init__.pyi) leaves out the per-tag convert_* methods it defines.
-        return str(super().convert_a(el, text, *args, **kwargs))  # pyright: ignore[reportAttributeAccessIssue]
+        # markdownify's stub (__init__.pyi) leaves out the per-tag convert_* methods it defines,
+        # so this one call into it is untyped.
+        return str(super().convert_a(el, text, *args, **kwargs))  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
 
 
 def _visible_soup(html: str) -> BeautifulSoup:

@@ -122,7 +122,7 @@ def _anchored_blocks(lines: list[str], wanted: list[str]) -> list[tuple[int, int
     For each start line only the nearest matching end line counts."""
     first, last = js_trim(wanted[0]), js_trim(wanted[-1])
     slack = max(1, len(wanted) // 4)
-    blocks = []
+    blocks: list[tuple[int, int]] = []
     for start, line in enumerate(lines):
         if js_trim(line) != first:
             continue

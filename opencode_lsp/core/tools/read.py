@@ -7,6 +7,8 @@ import difflib
 import mimetypes
 import os
 from pathlib import Path
+from typing import Any
+
 from pydantic import Field
 
 from .args import MAX_SAFE_INTEGER, ArgsTool, NonBlank, ToolArgs
@@ -158,7 +160,7 @@ class ReadTool(ArgsTool[ReadArgs]):
         output = (f"<path>{path}</path>\n<type>file</type>\n<content>\n"
                   + (body + "\n\n" if body else "\n") + note + "\n</content>")
         display_text = "\n".join(shown)
-        metadata = {
+        metadata: dict[str, Any] = {
             "preview": "\n".join(shown[:PREVIEW_LINES]),
             "truncated": truncated,
             "loaded": [],
@@ -187,7 +189,8 @@ class ReadTool(ArgsTool[ReadArgs]):
                 if truncated else f"({total} entries)")
         output = (f"<path>{path}</path>\n<type>directory</type>\n<entries>\n"
                   + ("\n".join(window) + "\n" if window else "") + note + "\n</entries>")
-        metadata = {"preview": "\n".join(window[:PREVIEW_LINES]), "truncated": truncated, "loaded": []}
+        metadata: dict[str, Any] = {"preview": "\n".join(window[:PREVIEW_LINES]), "truncated": truncated,
+                                    "loaded": []}
         return ToolResult(title=title, output=output, metadata=metadata)
 
 

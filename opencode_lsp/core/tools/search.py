@@ -43,7 +43,7 @@ def expand_braces(pattern: str) -> list[str]:
 
 
 @lru_cache(maxsize=64)
-def path_glob(pattern: str) -> pathspec.PathSpec:
+def path_glob(pattern: str) -> pathspec.PathSpec[pathspec.Pattern]:
     """A glob as ripgrep reads ``--glob``: without a ``/`` it matches a name at any depth."""
     return pathspec.PathSpec.from_lines("gitignore", expand_braces(pattern))
 
@@ -125,7 +125,7 @@ def literal_dir(pattern: str | None) -> str | None:
     if not pattern or _name_only(pattern):
         return None
     parts = pattern.lstrip("/").split("/")[:-1]
-    literal = []
+    literal: list[str] = []
     for part in parts:
         if any(c in part for c in "*?[{\\"):
             break

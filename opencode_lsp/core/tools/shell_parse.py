@@ -43,8 +43,8 @@ class ShellCommand:
     """One command bash would run. ``text`` is what permission rules are matched against."""
 
     text: str
-    words: list[str] = field(default_factory=list)  # name and arguments, unquoted when static
-    assignments: list[str] = field(default_factory=list)  # ``FOO=1`` written before the name
+    words: list[str] = field(default_factory=list[str])  # name and arguments, unquoted when static
+    assignments: list[str] = field(default_factory=list[str])  # ``FOO=1`` written before the name
 
 
 @dataclass
@@ -81,7 +81,7 @@ def static_word(node: Node) -> str | None:
     if kind == "raw_string":
         return _text(node)[1:-1]
     if kind == "string":
-        parts = []
+        parts: list[str] = []
         for child in node.children:
             if child.type == '"':
                 continue
@@ -96,8 +96,8 @@ def static_word(node: Node) -> str | None:
         except UnicodeDecodeError:
             return None
     if kind == "concatenation":
-        parts = [static_word(child) for child in node.children]
-        return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+        pieces = [static_word(child) for child in node.children]
+        return None if any(p is None for p in pieces) else "".join(p for p in pieces if p is not None)
     return None
 
 

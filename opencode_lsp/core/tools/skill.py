@@ -38,7 +38,7 @@ def config_dir() -> Path:
 
 
 def skill_roots(root: Path | None) -> list[Path]:
-    roots = []
+    roots: list[Path] = []
     if root is not None:
         roots += [root / ".opencode" / "skill", root / ".opencode" / "skills"]
     home = config_dir()

@@ -103,9 +103,11 @@ def _pinned_transport(pins: dict[str, str]) -> Any:
 
     # Environment proxies would resolve the host themselves: not used, so the pin holds.
     transport = httpx.AsyncHTTPTransport(trust_env=False)
-    # httpx has no public hook for the network backend; the pool is rebuilt around ours.
-    transport._pool = httpcore.AsyncConnectionPool(ssl_context=transport._pool._ssl_context,
-                                                   network_backend=PinnedBackend())
+    # httpx has no public hook for the network backend; the pool is rebuilt around ours (the
+    # one place httpx's private attributes are used).
+    transport._pool = httpcore.AsyncConnectionPool(  # pyright: ignore[reportPrivateUsage]
+        ssl_context=transport._pool._ssl_context,  # pyright: ignore[reportPrivateUsage]
+        network_backend=PinnedBackend())
     return transport
 
 
@@ -175,7 +177,8 @@ class WebFetchTool(ArgsTool[WebFetchArgs]):
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > MAX_BYTES:
                     raise ToolError(f"The response from {url} is too large ({declared} bytes; the limit is 5 MB).")
-                chunks, size = [], 0
+                chunks: list[bytes] = []
+                size = 0
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > MAX_BYTES:
