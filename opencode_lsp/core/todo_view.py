@@ -6,7 +6,9 @@ call exists): the undone turns' lists go with them, and come back with ``unrever
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from .store import sub_record
 
 
 def todos_before(entries: list[dict[str, Any]], message_id: str, part_id: str | None) -> list[dict[str, Any]]:
@@ -19,10 +21,10 @@ def todos_before(entries: list[dict[str, Any]], message_id: str, part_id: str | 
         for part in entry["parts"]:
             if mid == message_id and part["id"] >= (part_id or ""):
                 break
-            state = part.get("state") or {}
+            state = sub_record(part, "state")
             if part.get("type") != "tool" or part.get("tool") != "todowrite" or state.get("status") != "completed":
                 continue
-            todos = (state.get("metadata") or {}).get("todos", (state.get("input") or {}).get("todos"))
+            todos: object = sub_record(state, "metadata").get("todos", sub_record(state, "input").get("todos"))
             if isinstance(todos, list):
-                found = todos
+                found = cast(list[dict[str, Any]], todos)
     return found
