@@ -106,6 +106,16 @@ async def test_reasoning_text_without_a_reported_count_stays_in_output(fake, pro
     assert (usage.completion, usage.reasoning) == (250, 90)
 
 
+async def test_a_stream_without_usage_books_no_estimate(fake, provider):
+    """Counts are the provider's: with no usage chunk, litellm's tokenizer estimate (it would
+    count the prompt and the answer) is not booked."""
+    fake.add_turns([{"text": "a few words of answer here", "chunks": 3}, {"usage": None}])
+    events = await collect(provider.get("fake", "m"))
+    assert "".join(e.text for e in of_type(events, "text-delta")) == "a few words of answer here"
+    usage = events[-1].usage
+    assert (usage.prompt, usage.completion, usage.reasoning) == (0, 0, 0)
+
+
 @pytest.mark.parametrize(("sent", "expected"), [
     ("stop", "stop"), ("tool_calls", "tool-calls"), ("length", "length"),
     ("content_filter", "content-filter"),

@@ -30,7 +30,8 @@ played in order (a plain string, as a turn or a step, is shorthand for ``{"text"
             "cache_creation_input_tokens": 0}}``
                                          the usage chunk, always sent last with empty ``choices``
                                          (a default usage is computed when a turn gives none;
-                                         ``"reasoning_tokens": None`` sends no completion details)
+                                         ``"reasoning_tokens": None`` sends no completion details;
+                                         ``{"usage": None}`` sends no usage chunk at all)
 ``{"finish": "stop" | "tool_calls" | "length" | ...}``  the finish chunk, sent where it stands;
                                          without one, ``tool_calls`` or ``stop`` is sent at the end
 ``{"error": {"status": 429, "headers": {"retry-after": "1"}, "body": {...}}}``
@@ -300,6 +301,7 @@ class _Stream:
         self.id = f"chatcmpl-fake-{len(fake.requests)}"
         self.created = int(time.time())
         self.usage: dict[str, Any] | None = None
+        self.no_usage = False
         self.finished = False
         self.calls = 0
         self.output_chars = 0
@@ -319,7 +321,7 @@ class _Stream:
             if not self.finished:
                 self._finish("tool_calls" if self.calls else "stop")
             want_usage = (self.body.get("stream_options") or {}).get("include_usage", False)
-            if want_usage or self.usage is not None:
+            if (want_usage or self.usage is not None) and not self.no_usage:
                 self._event({"id": self.id, "object": "chat.completion.chunk", "created": self.created,
                              "model": self.fake.model, "choices": [], "usage": self._usage()})
             self._write(b"data: [DONE]\n\n")
@@ -340,7 +342,10 @@ class _Stream:
         elif "tool_call" in step:
             self._tool_call(step["tool_call"])
         elif "usage" in step:
-            self.usage = dict(step["usage"])
+            if step["usage"] is None:
+                self.no_usage = True
+            else:
+                self.usage = dict(step["usage"])
         elif "finish" in step:
             self._finish(step["finish"])
         elif "sleep" in step:
