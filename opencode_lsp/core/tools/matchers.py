@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
-from rapidfuzz.distance import Levenshtein
 
 Matcher = Callable[[str, str], Iterator[str]]
 
@@ -79,6 +78,9 @@ def utf16_len(text: str) -> int:
 def levenshtein(a: str, b: str) -> int:
     if a == "" or b == "":
         return max(utf16_len(a), utf16_len(b))
+    # Imported on first use: only a fuzzy edit match needs it, and it holds ~4 MB once loaded.
+    from rapidfuzz.distance import Levenshtein
+
     return Levenshtein.distance(utf16_units(a), utf16_units(b))
 
 

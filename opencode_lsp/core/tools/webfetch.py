@@ -18,7 +18,6 @@ from pydantic import Field
 
 from .args import ArgsTool, NonBlank, Positive, ToolArgs
 from .base import ToolContext, ToolError, ToolResult
-from .html_markdown import html_to_markdown, html_to_text
 from .truncate import truncate_output
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -154,10 +153,11 @@ class WebFetchTool(ArgsTool[WebFetchArgs]):
                               attachments=[{"type": "file", "mime": mime, "url": data_url}])
         text = body.decode(_charset(content_type), "replace")
         is_html = "html" in mime or (not mime and text.lstrip().lower().startswith(("<!doctype html", "<html")))
-        if is_html and fmt == "markdown":
-            text = html_to_markdown(text)
-        elif is_html and fmt == "text":
-            text = html_to_text(text)
+        if is_html and fmt in ("markdown", "text"):
+            # BeautifulSoup and markdownify load on the first HTML page (~5 MB held from then on).
+            from .html_markdown import html_to_markdown, html_to_text
+
+            text = html_to_markdown(text) if fmt == "markdown" else html_to_text(text)
         output, truncated, saved = truncate_output(text, ctx.services.data_dir)
         metadata: dict[str, Any] = {"url": final_url, "contentType": content_type, "truncated": truncated}
         if saved:
