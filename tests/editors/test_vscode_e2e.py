@@ -111,6 +111,15 @@ def test_ask_toast_link_answers_the_ask(vscode, model):
     assert vscode.chat.locator('.tool[data-tool="bash"][data-status="completed"]').count() >= 1
 
 
+def test_ask_toast_goes_when_the_run_is_stopped(vscode, model):
+    ask_while_hidden(vscode, model, "never sent")
+    vscode.open_chat()
+    vscode.chat.locator("#stop").click()
+    wait_until(lambda: not ask_toasts(vscode), 60, "the toast to go once the run is stopped")
+    vscode.idle()
+    assert not [t for t in vscode.notification_center() if "asks for permission" in t]
+
+
 def test_always_then_no_ask(vscode, model):
     ws = vscode.server.workspace
     edit = lambda old, new, cid: [{"tool_call": {"name": "edit", "arguments": {  # noqa: E731
