@@ -66,19 +66,20 @@ export async function runScenario(): Promise<ScenarioResult> {
     const start = server.notifications.length;
     const session = await server.connection.sendRequest<{ id: string }>("opencode/session/create", {});
     // Answer the permission prompt the way the panel's "Allow once" button does.
-    void server
+    const answered = server
       .waitFor((n) => n.method === "opencode/event" && n.params.type === "permission.asked")
       .then((n) => {
         const ask = n.params.properties as PermissionRequest;
         return server.connection.sendRequest("opencode/permission/reply", { requestID: ask.id, reply: "once" });
-      })
-      .catch(() => undefined);
+      });
     const token = "vscode-run-1";
-    const result = await server.connection.sendRequest<MessageWithParts>("opencode/session/prompt", {
+    const prompt = server.connection.sendRequest<MessageWithParts>("opencode/session/prompt", {
       sessionID: session.id,
       parts: [{ type: "text", text: PROMPT }],
       workDoneToken: token,
     });
+    // The run waits on the ask: if no ask came, fail with that instead of waiting forever.
+    const result = await Promise.race([prompt, answered.then(() => prompt)]);
     // The end of a run is also announced as an event; wait for it so the stream is complete.
     await server.waitFor((n) => n.method === "$/progress" && n.params.token === token && n.params.value.kind === "end");
     const stored = await server.connection.sendRequest<MessageWithParts[]>("opencode/session/messages", { sessionID: session.id });
