@@ -3,7 +3,8 @@ Debian's Chromium: installed from its .vsix, starting the real Python server, ta
 scripted model. One code-server window serves every e2e module (tests/editors/conftest.py); each
 test starts with the chat shown and its pickers filled, and ends with its run stopped and its
 queued prompts dropped, so a failure stays in its own test. Screenshots go to
-tests/artifacts/vscode-e2e/; three of them, the side bar only, also to docs/figures/ (committed)."""
+tests/artifacts/vscode-e2e/; three of them, the side bar only, also to docs/figures/ (committed) when
+OPENCODE_LSP_WRITE_FIGURES=1 is set, else to tests/artifacts/vscode-e2e/figures/."""
 
 from __future__ import annotations
 
