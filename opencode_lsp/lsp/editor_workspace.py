@@ -71,6 +71,9 @@ class EditorWorkspace(DiskWorkspace):
         self.writes: dict[str, int] = {}
         self.locks: dict[str, asyncio.Lock] = {}  # a write in flight holds its file's lock
         self.synced: dict[str, Any] = {}  # uri -> buffer version whose text matches the disk
+        # uri -> that disk text: a buffer holding it is untouched whatever its version (Neovim
+        # follows an applied edit with a second didChange that only bumps the version)
+        self.synced_text: dict[str, str] = {}
         # uri -> (version our applied edit will replace, the text it puts in the buffer)
         self.awaited: dict[str, tuple[Any, str]] = {}
 
@@ -82,15 +85,16 @@ class EditorWorkspace(DiskWorkspace):
     def document_opened(self, uri: str) -> None:
         doc = self.ls.workspace.text_documents.get(uri)
         if doc is not None and doc.path and _disk_text(Path(doc.path)) == doc.source:
-            self.synced[uri] = doc.version
+            self._mark_synced(uri, doc.version, doc.source)
 
     def document_saved(self, uri: str) -> None:
         doc = self.ls.workspace.text_documents.get(uri)
         if doc is not None:
-            self.synced[uri] = doc.version
+            self._mark_synced(uri, doc.version, doc.source)
 
     def document_closed(self, uri: str) -> None:
         self.synced.pop(uri, None)
+        self.synced_text.pop(uri, None)
         self.awaited.pop(uri, None)
 
     # --- views ----------------------------------------------------------------------------------
@@ -120,7 +124,7 @@ class EditorWorkspace(DiskWorkspace):
                 and self.synced.get(doc.uri, _UNSET) == pending:
             # The buffer now holds exactly what we also wrote to disk: it is our text, not the
             # user's unsaved work (a later revert must not warn about "unsaved changes").
-            self.synced[doc.uri] = current.version
+            self._mark_synced(doc.uri, current.version, applied)
         return current
 
     async def _view(self, path: Path) -> tuple[Any, str | None, bool]:
@@ -133,15 +137,22 @@ class EditorWorkspace(DiskWorkspace):
             return None, None, False
         disk = await asyncio.to_thread(_disk_text, path)
         if disk is not None and disk == doc.source:
-            self.synced[doc.uri] = doc.version
+            self._mark_synced(doc.uri, doc.version, disk)
             return doc, disk, False
-        if self.synced.get(doc.uri, _UNSET) == doc.version:
+        if self._untouched(doc):
             return doc, disk, False  # an untouched buffer behind a disk that moved
         return doc, doc.source, True
 
+    def _mark_synced(self, uri: str, version: Any, text: str) -> None:
+        self.synced[uri] = version
+        self.synced_text[uri] = text
+
+    def _untouched(self, doc) -> bool:
+        """The buffer holds no work of the user's: the version or the text known to match the disk."""
+        return self.synced.get(doc.uri, _UNSET) == doc.version or self.synced_text.get(doc.uri) == doc.source
+
     def has_unsaved_changes(self, doc) -> bool:
-        return self.synced.get(doc.uri, _UNSET) != doc.version and \
-            _disk_text(Path(doc.path)) != doc.source
+        return not self._untouched(doc) and _disk_text(Path(doc.path)) != doc.source
 
     @staticmethod
     def _reader(path: Path) -> tuple[str, int]:
@@ -198,7 +209,7 @@ class EditorWorkspace(DiskWorkspace):
         current = self.ls.workspace.text_documents.get(doc.uri)
         # The buffer matches the disk once the edit's didChange arrives (or now, without
         # applyEdit, the disk alone is the truth until the user changes the buffer).
-        self.synced[doc.uri] = current.version if current is not None and current.source == text else sent
+        self._mark_synced(doc.uri, current.version if current is not None and current.source == text else sent, text)
         if unsaved:
             self._tell_unsaved(path)
         elif not self.ls.client_can_apply_edit():
@@ -213,6 +224,8 @@ class EditorWorkspace(DiskWorkspace):
         disk = await asyncio.to_thread(_disk_text, path)
         if disk is None or disk == doc.source:
             self.synced[doc.uri] = doc.version
+            if disk is not None:
+                self.synced_text[doc.uri] = disk
             return
         unsaved = self.has_unsaved_changes(doc)
         sent = doc.version
@@ -227,7 +240,7 @@ class EditorWorkspace(DiskWorkspace):
             if current is not None and current.version == sent:
                 self.awaited[doc.uri] = (sent, disk)
         current = self.ls.workspace.text_documents.get(doc.uri)
-        self.synced[doc.uri] = current.version if current is not None and current.source == disk else sent
+        self._mark_synced(doc.uri, current.version if current is not None and current.source == disk else sent, disk)
         if unsaved:
             self._tell(types.MessageType.Warning,
                        f"opencode restored {self.relative(path)} on disk and in the editor, over unsaved changes: "
@@ -241,6 +254,7 @@ class EditorWorkspace(DiskWorkspace):
         await super().delete(path)
         if doc is not None:
             self.synced[doc.uri] = doc.version
+            self.synced_text.pop(doc.uri, None)
 
     async def _apply(self, doc, path: Path, text: str) -> None:
         edit = types.TextDocumentEdit(

@@ -239,3 +239,27 @@ async def test_undo_over_unsaved_typing_says_it_is_not_on_disk(client, fake, wor
     assert calc.read_text() == CALC and buffers.text(calc) == CALC
     (warning,) = [m.message for m in client.messages if m.type == types.MessageType.Warning]
     assert "restored calc.py" in warning and "not on disk" in warning
+
+
+@pytest.mark.files({"calc.py": CALC})
+async def test_a_version_bump_without_new_text_is_not_unsaved_work(client, fake, workspace):
+    """Neovim sends a second didChange after applying an edit (its end-of-line fix-up) that bumps
+    the version without changing the text: the buffer still holds the disk's text, so the next
+    undo and redo restore it without warning about "unsaved changes"."""
+    buffers = Buffers(client)
+    calc = workspace / "calc.py"
+    buffers.open(calc)
+    fake.set_script([
+        [{"tool_call": {"name": "edit", "arguments": {"filePath": str(calc), "oldString": "a - b", "newString": "a + b"}}}],
+        [{"text": "fixed"}],
+    ])
+    sid, _ = await run(client)
+    user = next(m["info"]["id"] for m in await call(client, "opencode/session/messages", {"sessionID": sid})
+                if m["info"]["role"] == "user")
+    buffers.type(calc, FIXED)  # same text, new version
+    await call(client, "opencode/session/revert", {"sessionID": sid, "messageID": user})
+    assert calc.read_text() == CALC and buffers.text(calc) == CALC
+    buffers.type(calc, CALC)
+    await call(client, "opencode/session/unrevert", {"sessionID": sid})
+    assert calc.read_text() == FIXED and buffers.text(calc) == FIXED
+    assert not [m.message for m in client.messages if m.type == types.MessageType.Warning]
