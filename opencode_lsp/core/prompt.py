@@ -60,11 +60,13 @@ class SessionRunner:
 
     # --- model and agent resolution -------------------------------------------------------
 
-    def resolve_model(self, session_id: str, request_model: dict[str, str] | None, agent_name: str) -> ModelRef:
-        """Request, then agent, then session, then last user message, then config default."""
+    def resolve_model(self, session_id: str, request_model: dict[str, str] | None, agent_name: str,
+                      agents: AgentRegistry | None = None) -> ModelRef:
+        """Request, then agent, then session, then last user message, then config default.
+        ``agents``: the registry the run uses (default: the workspace's current one)."""
         if request_model:
             return ModelRef(**request_model)
-        agent = self.app.agents.get(agent_name)
+        agent = (agents if agents is not None else self.app.agents).get(agent_name)
         if agent is not None and agent.model is not None:
             return ModelRef(providerID=agent.model.providerID, modelID=agent.model.modelID)
         info = self.sessions.get(session_id)
@@ -83,36 +85,41 @@ class SessionRunner:
             "initializationOptions, or opencode.json."
         )
 
-    def resolve_agent(self, session_id: str, requested: str | None) -> str:
+    def resolve_agent(self, session_id: str, requested: str | None, agents: AgentRegistry | None = None) -> str:
+        registry = agents if agents is not None else self.app.agents
         if requested:
-            if self.app.agents.get(requested) is None:
+            if registry.get(requested) is None:
                 raise NotFoundError(f"agent not found: {requested}")
             return requested
         info = self.sessions.get(session_id)
-        if info.agent and self.app.agents.get(info.agent) is not None:
+        if info.agent and registry.get(info.agent) is not None:
             return info.agent
-        return self.app.agents.default_agent().name
+        return registry.default_agent().name
 
     # --- prompting ------------------------------------------------------------------------
 
     async def prompt(self, session_id: str, request: PromptInput, *,
                      agents: AgentRegistry | None = None) -> MessageWithParts:
         """Store the user message, run (or join the running loop), answer with this prompt's own
-        answer: the last assistant message made for it."""
-        user, parts, run = await self.submit(session_id, request)
+        answer: the last assistant message made for it. ``agents``: the registry to resolve and
+        run with (a subagent's: its caller's, as the caller's run started); default: the
+        workspace's current one."""
+        user, parts, run = await self.submit(session_id, request, agents=agents)
         if run is None:
             return MessageWithParts(info=user, parts=parts)
         await asyncio.shield(run.done)
         return self.answer_to(session_id, user.id)
 
-    async def submit(self, session_id: str, request: PromptInput) -> tuple[UserMessage, list[Any], "Run | None"]:
+    async def submit(self, session_id: str, request: PromptInput, *,
+                     agents: AgentRegistry | None = None) -> tuple[UserMessage, list[Any], "Run | None"]:
         """Store the user message and start the loop, or leave it to the running loop (which
         picks it up after its current step, as OpenCode does). Returns once the run has started."""
         info = self.sessions.get(session_id)
         if info.revert is not None:
             await self.app.revert.cleanup(session_id)
-        agent = self.resolve_agent(session_id, request.agent)
-        model = self.resolve_model(session_id, request.model, agent)
+        registry = agents if agents is not None else self.app.agents
+        agent = self.resolve_agent(session_id, request.agent, registry)
+        model = self.resolve_model(session_id, request.model, agent, registry)
         user, parts = await build_user_message(
             session_id=session_id, parts=request.parts, agent=agent, model=model,
             workspace=self.app.workspace, system=request.system, format=request.format,
@@ -131,7 +138,7 @@ class SessionRunner:
         # is gone from ``runs`` (see ``_loop``).
         run = self.runs.get(session_id)
         if run is None:
-            run = self._start(session_id)
+            run = self._start(session_id, agents=registry)
         return user, parts, run
 
     def answer_to(self, session_id: str, user_id: str) -> MessageWithParts:
