@@ -27,6 +27,18 @@ def test_open_view_pickers_filled(vscode):
     vscode.shot("01-open")
 
 
+def test_chat_gets_most_of_the_side_bar(vscode):
+    """At first open the chat, not the Sessions list, has the room: shared half and half (VS Code's
+    default for two views), a 800-pixel-high window left the transcript about 200 pixels, and an
+    edit's ask showed with its title and the top of its diff scrolled away."""
+    def height(name: str) -> float:
+        pane = vscode.page.locator(f'.pane:has(> .pane-header[aria-label^="{name}"])').first
+        return pane.bounding_box()["height"]
+
+    chat, sessions = height("Chat"), height("Sessions")
+    assert chat >= 2.5 * sessions, (chat, sessions)
+
+
 ANSWER = "The greeting now says **hello**:\n\n```python\ndef greet(name):\n    return \"hello \" + name\n```\n\nRun `python hello.py` to see it."
 
 
