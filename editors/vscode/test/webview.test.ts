@@ -159,6 +159,29 @@ describe("chat panel in Chromium", () => {
     await screenshot("tool-completed");
   });
 
+  it("names a tool's file relative to the workspace, also when the call ends without a title", async () => {
+    // A running call has no title yet and an aborted or failed one never gets one: the card used to
+    // show the absolute path, cut off at the side bar's width so that the file was not visible.
+    const running = indexOf((e) => e.type === "message.part.updated" && e.properties.part.type === "tool" && e.properties.part.tool === "edit" && e.properties.part.state.status === "running");
+    const event = events[running] as Extract<ServerEvent, { type: "message.part.updated" }>;
+    const part = event.properties.part as Extract<typeof event.properties.part, { type: "tool" }>;
+    const file = String(part.state.input.filePath);
+    const directory = file.slice(0, file.lastIndexOf("/"));
+    await deliver({ type: "session", session: { ...session, directory }, messages: [], todos: [], permissions: [], status: { type: "idle" } });
+    await deliverEvents(events.slice(0, running + 1));
+    const title = page.locator('.tool[data-tool="edit"] .tool-title');
+    assert.equal(await title.innerText(), "hello.py");
+    const aborted = (filePath: string): ServerEvent => ({
+      ...event,
+      properties: { ...event.properties, part: { ...part, state: { status: "error", input: { ...part.state.input, filePath }, error: "Tool execution aborted", time: { start: 1, end: 2 } } } },
+    });
+    await deliver({ type: "event", event: aborted(`${directory}/src/app.py`) });
+    assert.equal(await title.innerText(), "src/app.py");
+    // Outside the workspace the whole path says where the file is.
+    await deliver({ type: "event", event: aborted("/etc/hosts") });
+    assert.equal(await title.innerText(), "/etc/hosts");
+  });
+
   it("asks for permission inline and posts the chosen reply", async () => {
     const asked = indexOf((e) => e.type === "permission.asked");
     await deliverEvents(events.slice(0, asked + 1));

@@ -93,11 +93,22 @@ export function toolDiff(part: ToolPart): string | undefined {
 
 const STATUS_ICON: Record<string, string> = { pending: "○", running: "◐", completed: "●", error: "✕" };
 
-function toolTitle(part: ToolPart): string {
+/** A path under the workspace as the server titles it (relative); any other path whole. */
+function workspacePath(path: string, directory: string | undefined): string {
+  const root = directory?.replace(/[\\/]+$/, "");
+  if (!root || !path.startsWith(root)) return path;
+  const rest = path.slice(root.length);
+  return /^[\\/]./.test(rest) ? rest.slice(1) : path;
+}
+
+function toolTitle(part: ToolPart, directory: string | undefined): string {
   const state = part.state;
   if ((state.status === "running" || state.status === "completed") && state.title) return state.title;
+  // Until the tool reports its title (and for good when the call fails or is aborted), a guess
+  // from the input; an absolute path would be cut off at the side bar's width before its name.
   const input = state.input;
-  const guess = input.filePath ?? input.command ?? input.pattern ?? input.description ?? input.url;
+  if (typeof input.filePath === "string") return workspacePath(input.filePath, directory);
+  const guess = input.command ?? input.pattern ?? input.description ?? input.url;
   return typeof guess === "string" ? guess : "";
 }
 
@@ -124,7 +135,12 @@ function refusedCard(part: ToolPart): HTMLElement {
   );
 }
 
-export function toolCard(part: ToolPart, permission: PermissionRequest | undefined, permissionEl: HTMLElement | null): HTMLElement {
+export function toolCard(
+  part: ToolPart,
+  permission: PermissionRequest | undefined,
+  permissionEl: HTMLElement | null,
+  directory?: string,
+): HTMLElement {
   const state = part.state;
   if (part.tool === "invalid") return refusedCard(part);
   const card = h(
@@ -135,7 +151,7 @@ export function toolCard(part: ToolPart, permission: PermissionRequest | undefin
       { class: "tool-header" },
       h("span", { class: "tool-icon" }, STATUS_ICON[state.status] ?? "?"),
       h("span", { class: "tool-name" }, part.tool),
-      h("span", { class: "tool-title" }, toolTitle(part)),
+      h("span", { class: "tool-title" }, toolTitle(part, directory)),
       h("span", { class: "tool-status" }, permission ? "waiting for permission" : state.status),
     ),
   );

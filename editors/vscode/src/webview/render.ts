@@ -67,6 +67,8 @@ export class TranscriptView {
   private readonly partCache = new Map<string, Cached<Part>>();
   private readonly messageEls = new Map<string, HTMLElement>();
   private readonly permissionCache = new Map<string, HTMLElement>();
+  /** The session's directory: tool cards name files under it relative to it. */
+  private directory: string | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -89,7 +91,7 @@ export class TranscriptView {
     if (fresh) return cached.el;
     let el: HTMLElement | null;
     if (part.type === "tool") {
-      el = toolCard(part, permission, permission ? this.permissionEl(permission) : null);
+      el = toolCard(part, permission, permission ? this.permissionEl(permission) : null, this.directory);
       el.dataset.permission = permission?.id ?? "";
     } else {
       el = partView(part, this.actions);
@@ -133,6 +135,7 @@ export class TranscriptView {
   }
 
   render(state: ViewState): void {
+    this.directory = state.session?.directory;
     // Asks tied to a tool call are drawn inside that tool's card.
     const asks = new Map<string, PermissionRequest>();
     for (const request of state.permissions) if (request.tool) asks.set(request.tool.callID, request);
