@@ -278,6 +278,19 @@ describe("chat panel in Chromium", () => {
     await screenshot("rebuilt");
   });
 
+  it("drops a failed command's notice when another session is shown, keeps it for the same one", async () => {
+    // "/compact" while the agent works fails with "session is busy: <id>"; after /fork or a pick in
+    // the Sessions view the other session's chat still showed that error at its top.
+    const notices = page.locator(".notice");
+    await deliver({ type: "notice", level: "error", message: `session is busy: ${sessionID}` });
+    assert.match(await notices.innerText(), /session is busy/);
+    await deliver({ type: "session", session, messages: [], todos: [], permissions: [], status: { type: "idle" } });
+    assert.equal(await notices.count(), 1, "the same session reloaded (e.g. after /undo) keeps it");
+    const other = { ...session, id: `${sessionID}-fork`, title: "fork" };
+    await deliver({ type: "session", session: other, messages: [], todos: [], permissions: [], status: { type: "idle" } });
+    assert.equal(await notices.count(), 0);
+  });
+
   it("shows a failed reply with a retry action", async () => {
     const user = events.find((e) => e.type === "message.updated" && e.properties.info.role === "user")!;
     const info = (user as Extract<ServerEvent, { type: "message.updated" }>).properties.info;

@@ -171,6 +171,9 @@ window.addEventListener("message", (e: MessageEvent<HostToPanel>) => {
   const message = e.data;
   switch (message.type) {
     case "session":
+      // A failed command's notice is about the session it ran on; the server's own notices
+      // (starting, stopped) stay whatever the session.
+      if (message.session?.id !== state.sessionID && serverState === "running") notice = null;
       state = loadSession(message.session, message.messages, message);
       break;
     case "event":
