@@ -203,6 +203,21 @@ async def test_plain_client_sees_a_401_as_an_error(plain, fake):
     assert not [m for m in plain.messages if m.type == types.MessageType.Info and m.message.startswith("opencode:")]
 
 
+async def test_plain_client_stopping_a_run_is_told_it_stopped_not_that_it_failed(plain, fake):
+    # In Neovim's built-in client the abort it asked for came back as a red
+    # "opencode failed: MessageAbortedError: The operation was aborted."
+    fake.set_script([[{"text": "Partial words"}, {"hang": True}]])
+    started = await asyncio.wait_for(plain.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="opencode.prompt", arguments=["a long job"])), 10)
+    while not [r for r in fake.requests if not is_title_request(r)]:  # the run is streaming
+        await asyncio.sleep(0.05)
+    assert await plain.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="opencode.abort", arguments=[started["sessionID"]])) is True
+    shown = await wait_message(plain, types.MessageType.Info)
+    assert shown.message.startswith("opencode stopped")
+    assert not [m for m in plain.messages if m.type == types.MessageType.Error]
+
+
 async def test_a_client_with_a_10s_request_timeout_gets_its_answer_while_the_run_goes_on(plain, fake):
     fake.set_script(HANG)
     # eglot gives up on a request after 10 s: the command must answer before the run ends.

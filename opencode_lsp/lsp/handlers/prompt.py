@@ -32,19 +32,27 @@ def answer_text(result: Any) -> str:
 
 
 def tell_plain_client(ls, result: Any) -> None:
-    """A client without events sees the answer, or the failure as an Error, in a message."""
+    """A client without events sees the answer, the failure as an Error, or that it stopped, in a message."""
     if ls.wants_events:
         return
     error = getattr(result.info, "error", None)
+    text = answer_text(result)
+    if error is not None and error.name == "MessageAbortedError":
+        # The client asked for it (opencode.abort, $/cancelRequest): not a failure to report in red.
+        stopped = f"opencode stopped: {text}" if text else "opencode stopped"
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=_clip(stopped)))
+        return
     if error is not None:
         message = getattr(error.data, "message", "") if getattr(error, "data", None) else ""
         ls.window_show_message(types.ShowMessageParams(
             type=types.MessageType.Error, message=f"opencode failed: {error.name}: {message}".rstrip(": ")))
         return
-    text = answer_text(result) or end_message(result)
-    if len(text) > 2000:
-        text = text[:2000] + "…"
-    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"opencode: {text}"))
+    ls.window_show_message(types.ShowMessageParams(
+        type=types.MessageType.Info, message=_clip(f"opencode: {text or end_message(result)}")))
+
+
+def _clip(message: str, limit: int = 2000) -> str:
+    return message if len(message) <= limit else message[:limit] + "…"
 
 
 def _label(ls, session_id: str, agent: str | None, model: Any) -> str:
