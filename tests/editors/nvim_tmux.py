@@ -1,6 +1,6 @@
 """Real Neovim 0.11 in tmux, driven as a person drives it: keys in, screen text out.
 
-``NvimInTmux`` starts ``nvim`` in a detached tmux session of 200x50 cells on a private tmux
+``NvimInTmux`` starts ``nvim`` in a detached tmux session (200x50 cells unless told) on a private tmux
 server (its own socket, so tests never touch a user's tmux), with the plugin on 'runtimepath'
 through an init file, the server command pointing at this checkout, and every store and XDG
 directory inside the test's temporary folder. ``keys()`` is ``tmux send-keys``; ``screen()`` is
@@ -36,8 +36,9 @@ require('opencode').setup({{
 
 
 class NvimInTmux:
-    def __init__(self, workspace: Path, tmp: Path, api: str, name: str = "nvim"):
+    def __init__(self, workspace: Path, tmp: Path, api: str, name: str = "nvim", size: tuple[int, int] = (200, 50)):
         self.workspace = workspace
+        self.size = size
         self.socket = f"oc-{uuid.uuid4().hex[:10]}"
         self.session = name
         self.init = tmp / f"init-{name}.lua"
@@ -67,7 +68,7 @@ class NvimInTmux:
 
     def start(self, *files: str) -> "NvimInTmux":
         cmd = " ".join([NVIM, "-u", str(self.init), "-i", "NONE", *files])
-        self.tmux("new-session", "-d", "-s", self.session, "-x", "200", "-y", "50", cmd)
+        self.tmux("new-session", "-d", "-s", self.session, "-x", str(self.size[0]), "-y", str(self.size[1]), cmd)
         self.wait_screen(lambda s: "~" in s or any(f in s for f in files), "nvim to draw")
         return self
 

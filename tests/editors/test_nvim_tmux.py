@@ -39,8 +39,8 @@ def nvims(workspace, tmp_path, fake):
     assert TMUX, "tmux is needed for the Neovim UI tests (scripts/test installs it from Debian)"
     started: list[NvimInTmux] = []
 
-    def start(*files: str, name: str = "nvim") -> NvimInTmux:
-        nvim = NvimInTmux(workspace, tmp_path, fake.base_url, name=name).start(*files)
+    def start(*files: str, name: str = "nvim", size: tuple[int, int] = (200, 50)) -> NvimInTmux:
+        nvim = NvimInTmux(workspace, tmp_path, fake.base_url, name=name, size=size).start(*files)
         started.append(nvim)
         return nvim
 
@@ -202,3 +202,13 @@ def test_agent_edit_and_undo_leave_the_open_buffer_saved(nvims, workspace, fake)
     screen = nvim.wait_screen("written", "the write")
     assert "changed since reading" not in screen, screen
     assert hello.read_text() == 'print("hi")\n'
+
+
+def test_chat_in_an_80_column_terminal_leaves_the_file_half_the_screen(nvims):
+    # The default chat width is 80: in an 80x24 terminal the file's window was left one column.
+    nvim = nvims("hello.py", size=(80, 24))
+    nvim.command("OpenCode chat")
+    screen = nvim.wait_screen("message · <CR> send", "the chat to open")
+    file_width = min(line.index("│") for line in screen.splitlines() if "│" in line)
+    assert file_width >= 39, screen
+    assert 'print("hi")' in screen

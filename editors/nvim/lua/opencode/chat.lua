@@ -169,15 +169,17 @@ function M.open(opts)
     end
   else
     local chat_opts = config.get().chat
+    -- At most half the screen: the default width of 80 in an 80-column terminal left the file
+    -- one column.
     if chat_opts.layout == 'tab' then
       vim.cmd('tab sbuffer ' .. buf)
     elseif chat_opts.layout == 'split' then
-      vim.cmd(('botright %dsplit'):format(chat_opts.height or 20))
+      vim.cmd(('botright %dsplit'):format(math.min(chat_opts.height or 20, math.floor(vim.o.lines / 2))))
       vim.api.nvim_win_set_buf(0, buf)
     elseif chat_opts.layout == 'current' then
       vim.api.nvim_win_set_buf(0, buf)
     else
-      vim.cmd(('botright %dvsplit'):format(chat_opts.width or 80))
+      vim.cmd(('botright %dvsplit'):format(math.min(chat_opts.width or 80, math.floor(vim.o.columns / 2))))
       vim.api.nvim_win_set_buf(0, buf)
     end
     win = vim.api.nvim_get_current_win()
