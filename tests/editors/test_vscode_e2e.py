@@ -39,6 +39,16 @@ def test_chat_gets_most_of_the_side_bar(vscode):
     assert chat >= 2.5 * sessions, (chat, sessions)
 
 
+def test_a_refused_prompt_goes_back_in_the_input(vscode):
+    # The panel clears its input on sending; when the server refused the prompt (no model
+    # configured, an unknown /command) the text typed was lost with it.
+    chat = vscode.chat
+    vscode.send("/nosuchcommand please keep this text")
+    chat.locator(".notice-error", has_text="command not found").wait_for(timeout=60000)
+    assert chat.locator("#input").input_value() == "/nosuchcommand please keep this text"
+    chat.locator("#input").fill("")
+
+
 ANSWER = "The greeting now says **hello**:\n\n```python\ndef greet(name):\n    return \"hello \" + name\n```\n\nRun `python hello.py` to see it."
 
 

@@ -221,6 +221,22 @@ describe("chat panel in Chromium", () => {
     assert.equal(await stop.isVisible(), false);
   });
 
+  it("puts a prompt the server refused back in the input, before anything typed since", async () => {
+    // With no model configured the prompt failed and the text typed was gone with it.
+    const input = page.locator("#input");
+    await input.fill("a long prompt worth keeping");
+    await input.press("Enter");
+    assert.equal(await input.inputValue(), "");
+    const attachment = { path: "hello.py", startLine: 1, endLine: 2 };
+    await deliver({ type: "unsent", text: "a long prompt worth keeping", attachments: [attachment] });
+    assert.equal(await input.inputValue(), "a long prompt worth keeping");
+    assert.equal(await page.locator(".chip").count(), 1);
+    await input.fill("typed since");
+    await deliver({ type: "unsent", text: "/nosuch args", attachments: [attachment] });
+    assert.equal(await input.inputValue(), "/nosuch args\n\ntyped since");
+    assert.equal(await page.locator(".chip").count(), 1, "the same attachment once");
+  });
+
   it("sends on Enter, keeps Shift+Enter as a newline, and runs / commands", async () => {
     const input = page.locator("#input");
     await input.click();

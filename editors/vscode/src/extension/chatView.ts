@@ -165,9 +165,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           return;
         }
         case "send":
-          return await this.send(message.text, message.attachments, message.agent, message.model);
+          return await this.send(message.text, message.attachments, message.agent, message.model).catch((error) =>
+            this.unsent(error, message.text, message.attachments),
+          );
         case "customCommand":
-          return await this.customCommand(message.name, message.arguments, message.agent, message.model);
+          return await this.customCommand(message.name, message.arguments, message.agent, message.model).catch((error) =>
+            this.unsent(error, `/${message.name} ${message.arguments}`.trimEnd(), []),
+          );
         case "command":
           return await this.slashCommand(message.name);
         case "cancel":
@@ -210,6 +214,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
   }
 
+  /** The panel cleared its input on sending: a refused prompt goes back there, then the error is told. */
+  private unsent(error: unknown, text: string, attachments: Attachment[]): never {
+    this.post({ type: "unsent", text, attachments });
+    throw error;
+  }
+
   private postQueue(): void {
     this.post({ type: "queue", items: this.queue.map(({ text, attachments }) => ({ text, attachments })) });
   }
@@ -217,7 +227,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private async sendNextQueued(): Promise<void> {
     const next = this.queue.shift();
     this.postQueue();
-    if (next) await this.send(next.text, next.attachments, next.agent, next.model).catch((error) => this.notify("error", describe(error)));
+    if (!next) return;
+    await this.send(next.text, next.attachments, next.agent, next.model)
+      .catch((error) => this.unsent(error, next.text, next.attachments))
+      .catch((error) => this.notify("error", describe(error)));
   }
 
   private async refreshAll(): Promise<void> {

@@ -55,6 +55,8 @@ export type HostToPanel =
   | { type: "notice"; level: "info" | "error"; message: string }
   | { type: "server"; state: ServerState; message?: string }
   | { type: "queue"; items: QueuedPrompt[] }
+  /** A prompt (or /command) the server refused: back in the input, so that nothing typed is lost. */
+  | { type: "unsent"; text: string; attachments: Attachment[] }
   | { type: "mcp"; summary: string | null };
 
 export type PanelToHost =

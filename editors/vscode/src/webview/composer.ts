@@ -108,6 +108,14 @@ export class Composer {
     this.input.focus();
   }
 
+  /** A sent prompt the server refused: its text goes back before whatever was typed since. */
+  restore(text: string, attachments: Attachment[]): void {
+    const typed = this.input.value;
+    this.input.value = typed.trim() ? `${text}\n\n${typed}` : text;
+    for (const attachment of attachments) this.attach(attachment);
+    this.input.focus();
+  }
+
   private drawChips(): void {
     this.chips.replaceChildren(
       ...this.attachments.map((a, index) => {

@@ -188,6 +188,9 @@ window.addEventListener("message", (e: MessageEvent<HostToPanel>) => {
     case "attach":
       composer.attach(message.attachment);
       return;
+    case "unsent":
+      composer.restore(message.text, message.attachments);
+      return;
     case "notice":
       notice = { level: message.level, message: message.message };
       break;
