@@ -165,13 +165,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           return;
         }
         case "send":
-          return await this.send(message.text, message.attachments, message.agent, message.model).catch((error) =>
-            this.unsent(error, message.text, message.attachments),
-          );
+          return await this.send(message.text, message.attachments, message.agent, message.model).catch((e) => this.unsent(e, message.text, message.attachments));
         case "customCommand":
-          return await this.customCommand(message.name, message.arguments, message.agent, message.model).catch((error) =>
-            this.unsent(error, `/${message.name} ${message.arguments}`.trimEnd(), []),
-          );
+          return await this.customCommand(message.name, message.arguments, message.agent, message.model).catch((e) => this.unsent(e, `/${message.name} ${message.arguments}`.trimEnd(), []));
         case "command":
           return await this.slashCommand(message.name);
         case "cancel":
@@ -228,9 +224,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const next = this.queue.shift();
     this.postQueue();
     if (!next) return;
-    await this.send(next.text, next.attachments, next.agent, next.model)
-      .catch((error) => this.unsent(error, next.text, next.attachments))
-      .catch((error) => this.notify("error", describe(error)));
+    await this.send(next.text, next.attachments, next.agent, next.model).catch((e) => this.unsent(e, next.text, next.attachments)).catch((e) => this.notify("error", describe(e)));
   }
 
   private async refreshAll(): Promise<void> {
