@@ -29,20 +29,22 @@ vim.o.swapfile = false
 vim.o.shortmess = vim.o.shortmess .. 'I'
 require('opencode').setup({{
   cmd = {{ {python!r}, '-m', 'opencode_lsp', '--stdio' }},
-  model = 'fake/m',
+  model = {model},
   providers = {{ fake = {{ apiBase = {api!r} }} }},
 }})
 """
 
 
 class NvimInTmux:
-    def __init__(self, workspace: Path, tmp: Path, api: str, name: str = "nvim", size: tuple[int, int] = (200, 50)):
+    def __init__(self, workspace: Path, tmp: Path, api: str, name: str = "nvim", size: tuple[int, int] = (200, 50),
+                 model: str | None = "fake/m"):
         self.workspace = workspace
         self.size = size
         self.socket = f"oc-{uuid.uuid4().hex[:10]}"
         self.session = name
         self.init = tmp / f"init-{name}.lua"
-        self.init.write_text(INIT.format(plugin=str(PLUGIN), python=sys.executable, api=api))
+        self.init.write_text(INIT.format(plugin=str(PLUGIN), python=sys.executable, api=api,
+                                         model=repr(model) if model else "nil"))
         xdg = tmp / "xdg"
         self.env = {
             **os.environ,

@@ -39,8 +39,8 @@ def nvims(workspace, tmp_path, fake):
     assert TMUX, "tmux is needed for the Neovim UI tests (scripts/test installs it from Debian)"
     started: list[NvimInTmux] = []
 
-    def start(*files: str, name: str = "nvim", size: tuple[int, int] = (200, 50)) -> NvimInTmux:
-        nvim = NvimInTmux(workspace, tmp_path, fake.base_url, name=name, size=size).start(*files)
+    def start(*files: str, name: str = "nvim", size: tuple[int, int] = (200, 50), model: str | None = "fake/m") -> NvimInTmux:
+        nvim = NvimInTmux(workspace, tmp_path, fake.base_url, name=name, size=size, model=model).start(*files)
         started.append(nvim)
         return nvim
 
@@ -212,3 +212,21 @@ def test_chat_in_an_80_column_terminal_leaves_the_file_half_the_screen(nvims):
     file_width = min(line.index("│") for line in screen.splitlines() if "│" in line)
     assert file_width >= 39, screen
     assert 'print("hi")' in screen
+
+
+def test_a_refused_prompt_goes_back_in_the_input(nvims, workspace):
+    # No model anywhere: the server refuses the prompt. The input is cleared on <CR>, and the
+    # text typed was gone with the refusal.
+    nvim = nvims("hello.py", model=None)
+    nvim.command("OpenCode chat")
+    nvim.wait_screen("message · <CR> send", "the chat to open")
+    nvim.keys("i")
+    nvim.type("a prompt worth keeping")
+    nvim.keys("Escape")
+    nvim.keys("Enter")
+    nvim.wait_screen("No model is configured", "the refusal")
+    column = chat_column(nvim.wait_screen(lambda s: "a prompt worth keeping" in s.split("message · <CR> send", 1)[-1],
+                                          "the prompt back in the input"))
+    below = column[next(i for i, line in enumerate(column) if "message · <CR> send" in line) + 1:]
+    assert below[0] == "a prompt worth keeping"
+    assert not any(line.startswith("## You") for line in column)

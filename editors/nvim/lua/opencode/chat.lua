@@ -323,6 +323,13 @@ function M.set_input(text)
   vim.api.nvim_buf_set_lines(buf, input_row(), -1, false, vim.split(text or '', '\n', { plain = true }))
 end
 
+--- A sent prompt the server refused (never stored): its text back in the input, which sending
+--- cleared, before anything typed since.
+function M.restore_input(text)
+  local typed = M.input_text()
+  M.set_input(typed == '' and text or (text .. '\n\n' .. typed))
+end
+
 --- Send the input section to the current session: it shows at once as a prompt on its way.
 function M.send()
   local text = M.input_text()

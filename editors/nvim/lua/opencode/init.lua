@@ -90,6 +90,7 @@ function M.prompt(parts, opts)
     run.prompt(id, parts, vim.tbl_extend('force', opts, { outbox = entry }))
   end, function()
     outbox.remove(entry)
+    chat().restore_input(entry.text)
     chat().render()
   end)
 end

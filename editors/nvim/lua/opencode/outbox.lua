@@ -98,6 +98,11 @@ function M.observe(session_id)
   end
 end
 
+--- Whether the entry still waits for its stored user message.
+function M.pending(entry)
+  return vim.tbl_contains(entries, entry)
+end
+
 --- The request ended: whatever it was carrying is settled by the stored state.
 function M.settle(entry)
   M.remove(entry)

@@ -75,8 +75,13 @@ function M.start(session_id, method, params, opts)
     end
     -- Settle on the stored state: whatever the stream missed, the store has.
     reload(session_id, function()
+      local outbox = require('opencode.outbox')
       if opts.outbox then
-        require('opencode.outbox').settle(opts.outbox)
+        outbox.observe(session_id)
+        if err and err.code ~= -32800 and outbox.pending(opts.outbox) then
+          require('opencode.chat').restore_input(opts.outbox.text)
+        end
+        outbox.settle(opts.outbox)
       end
       require('opencode.outbox').observe(session_id)
       require('opencode.chat').render()
