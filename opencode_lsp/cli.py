@@ -9,6 +9,7 @@ import os
 import sys
 
 from . import __version__
+from .process_exit import leave
 
 
 class RedactSecrets(logging.Filter):
@@ -54,7 +55,7 @@ def _serve(args: argparse.Namespace) -> int:
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()
-    return 0
+    leave(server.exit_status)
 
 
 def model_name(text: str) -> str:

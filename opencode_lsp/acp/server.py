@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
 
 from acp import run_agent
 
+from ..process_exit import leave
 from .agent import OpencodeAgent
 
 log = logging.getLogger(__name__)
@@ -28,10 +27,5 @@ def run_acp() -> int:
         asyncio.run(serve())
     except KeyboardInterrupt:
         return 130
-    # Everything is flushed (the stores in shutdown, the streams here). Tearing down the
-    # interpreter with litellm loaded takes seconds of garbage collection an editor would wait
-    # on when it closes the agent, so leave at once.
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    # The stores are flushed in shutdown; leave without interpreter teardown (process_exit).
+    leave(0)

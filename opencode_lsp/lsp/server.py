@@ -11,7 +11,6 @@ import contextlib
 import inspect
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -27,6 +26,7 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from .. import __version__
+from ..process_exit import exit_code, leave
 from ..core.events import Event
 from . import methods as m
 from .converter import raw_converter
@@ -127,6 +127,8 @@ class OpencodeServer(LanguageServer):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.progress_sessions: dict[Any, str] = {}  # work-done token -> session it streams
         self.client_gone = False  # set once a send to the editor failed
+        # What the process exits with once serving ends: LSP gives 1 for `exit` without `shutdown`.
+        self.exit_status = 0
         self._loop_thread: int | None = None  # the event loop's thread, known at initialize
 
     # --- helpers for handlers ---------------------------------------------------------------
@@ -216,7 +218,8 @@ class OpencodeServer(LanguageServer):
         return merged
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
-        """Serve over stdio until EOF, then stop runs in order before the event loop goes.
+        """Serve over stdio until EOF or ``exit``, then stop runs in order before the event loop
+        goes; ``exit_status`` is then the status LSP gives (1 for ``exit`` without ``shutdown``).
 
         pygls ends its read loop when stdin closes (the editor quit or crashed) and
         ``asyncio.run`` would then cancel every task at once, in no order: a run's cleanup could
@@ -262,15 +265,16 @@ class OpencodeServer(LanguageServer):
             if signalled:
                 # stdin's reader thread is still blocked in readline and would hold the exit.
                 self.shutdown()
-                logging.shutdown()
-                os._exit(128 + signalled[0])
+                leave(128 + signalled[0])
 
         try:
             asyncio.run(serve())
         except BrokenPipeError:
             log.error("the connection to the client is lost; stopping")
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
             pass
+        except SystemExit as exc:
+            self.exit_status = exit_code(exc)
         finally:
             self.shutdown()
 
@@ -300,8 +304,10 @@ class OpencodeServer(LanguageServer):
 
         try:
             asyncio.run(serve())
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
             pass
+        except SystemExit as exc:
+            self.exit_status = exit_code(exc)
         finally:
             self.shutdown()
 
