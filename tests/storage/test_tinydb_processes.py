@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 import orjson
@@ -100,20 +103,56 @@ def test_file_size_limit_gives_a_clear_error_and_later_writes_succeed(tmp_path):
     assert_all_files_parse(root)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions; "
-                    "test_file_size_limit_gives_a_clear_error_and_later_writes_succeed covers this")
-def test_read_only_directory_gives_storage_error_then_recovers(tmp_path):
-    store = TinyDBStore(tmp_path)
+def read_only_directory_then_recovery(root: Path) -> None:
+    store = TinyDBStore(root)
     sid, mid = new_id("ses"), new_id("msg")
     store.put_message(sid, {"id": mid, "sessionID": sid, "role": "user"})
-    sessions = tmp_path / "sessions"
+    # Read-only as a read-only remount makes it: the folder and the session's journal file (a
+    # part write appends to the journal, so a read-only folder alone does not stop it).
+    sessions = root / "sessions"
+    (journal,) = sessions.iterdir()
+    journal.chmod(0o444)
     sessions.chmod(0o555)
     try:
         with pytest.raises(StorageError) as caught:
             store.put_part(sid, {"id": new_id("prt"), "messageID": mid, "type": "text", "text": "x"})
-        assert caught.value.path == sessions / f"{sid}.json"
+        assert str(journal) in str(caught.value) and caught.value.path.stem == journal.stem
     finally:
         sessions.chmod(0o755)
+        journal.chmod(0o644)
     store.put_part(sid, {"id": new_id("prt"), "messageID": mid, "type": "text", "text": "y"})
-    assert [p["text"] for p in TinyDBStore(tmp_path).get_message(sid, mid)["parts"]] == ["y"]
-    assert list(tmp_path.rglob("*.corrupt-*")) == []
+    assert [p["text"] for p in TinyDBStore(root).get_message(sid, mid)["parts"]] == ["y"]
+    assert list(root.rglob("*.corrupt-*")) == []
+
+
+def as_unprivileged_user(check, root: Path) -> None:
+    """Run ``check(root)`` in a forked child as ``nobody``: root ignores directory permissions,
+    and CI runs as root. ``root`` is made the child's, in a folder it can reach."""
+    nobody = 65534
+    os.chown(root, nobody, nobody)
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 1
+        try:
+            os.setgid(nobody)
+            os.setuid(nobody)
+            check(root)
+            status = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    _, waited = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(waited) == 0, "the check failed in the child (its traceback is above)"
+
+
+def test_read_only_directory_gives_storage_error_then_recovers(tmp_path):
+    if os.geteuid() != 0:
+        read_only_directory_then_recovery(tmp_path)
+        return
+    # pytest's tmp_path sits under a root-only folder; nobody needs a folder it can reach.
+    root = Path(tempfile.mkdtemp(prefix="opencode-lsp-ro-"))
+    try:
+        as_unprivileged_user(read_only_directory_then_recovery, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
