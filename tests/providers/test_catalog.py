@@ -163,6 +163,32 @@ def test_loading_litellm_prints_nothing_on_stdout():
     assert out.stdout == ""
 
 
+def test_loading_litellm_freezes_its_objects_and_restores_the_collector():
+    """litellm's ~370,000 long-lived objects go to the permanent generation (full collections
+    during a stream no longer walk them), and the collector paused for the import runs again."""
+    code = textwrap.dedent("""
+        import gc
+        from opencode_lsp.providers import runtime
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        runtime.litellm()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()
+        gc.disable()  # a collector someone else switched off stays off
+        with runtime._collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        gc.enable()
+        try:
+            with runtime._collector_paused():
+                raise KeyError("import failed")
+        except KeyError:
+            pass
+        assert gc.isenabled()
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
 def test_warm_up_rehearses_a_call_without_network_or_stdout():
     """After warm_up the first call's lazy imports are done, no tokenizer was loaded (counts are
     the provider's), nothing was printed and no socket was opened."""
