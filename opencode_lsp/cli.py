@@ -51,10 +51,14 @@ def _serve(args: argparse.Namespace) -> int:
     from .lsp.server import create_server
 
     server = create_server()
-    if args.tcp:
-        server.start_tcp(args.host, args.port)
-    else:
-        server.start_io()
+    try:
+        if args.tcp:
+            server.start_tcp(args.host, args.port)
+        else:
+            server.start_io()
+    except Exception:  # still no interpreter teardown (process_exit), on any path out
+        logging.getLogger(__name__).exception("the server stopped on an unexpected error")
+        leave(1)
     leave(server.exit_status)
 
 

@@ -26,6 +26,6 @@ def run_acp() -> int:
     try:
         asyncio.run(serve())
     except KeyboardInterrupt:
-        return 130
+        leave(130)
     # The stores are flushed in shutdown; leave without interpreter teardown (process_exit).
     leave(0)

@@ -26,7 +26,6 @@ to the permanent generation (``gc.freeze``), where collections no longer visit i
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import gc
 import logging
@@ -39,17 +38,6 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _module: Any = None
-
-
-def _let_warm_up_finish() -> None:
-    """At exit, wait (boundedly) for an import or rehearsal in progress. Finalization stops daemon
-    threads where they stand: one stopped inside an import keeps the import lock forever, and a
-    litellm client whose ``__del__`` imports during the final collection then hung the exit."""
-    if _lock.acquire(timeout=10):
-        _lock.release()
-
-
-atexit.register(_let_warm_up_finish)
 
 
 def litellm() -> Any:

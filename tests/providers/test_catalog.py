@@ -189,22 +189,6 @@ def test_loading_litellm_freezes_its_objects_and_restores_the_collector():
     assert out.returncode == 0, out.stderr
 
 
-def test_exiting_during_the_warm_up_waits_for_it():
-    """A server that stops while litellm is still importing lets the warm-up end (or fail) first:
-    a thread stopped inside an import by finalization kept the import lock, and the exit hung."""
-    code = textwrap.dedent("""
-        import atexit, sys, threading
-        state = {}
-        atexit.register(lambda: sys.stderr.write(f"warm-up running at exit: {state['runtime']._lock.locked()}\\n"))
-        from opencode_lsp.providers import runtime
-        state["runtime"] = runtime
-        threading.Thread(target=runtime.warm_up, daemon=True).start()
-    """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "warm-up running at exit: False" in out.stderr
-
-
 def test_warm_up_rehearses_a_call_without_network_or_stdout():
     """After warm_up the first call's lazy imports are done, no tokenizer was loaded (counts are
     the provider's), nothing was printed and no socket was opened."""
