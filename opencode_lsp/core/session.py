@@ -7,16 +7,13 @@ they are recomputed when a step-finish part is written or removed, so they go do
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, cast
-
-from pydantic import ValidationError
+from typing import Any, Callable, Iterable
 
 from .. import OPENCODE_VERSION
 from . import events
-from .errors import InvalidInputError, NotFoundError, aborted
+from .errors import NotFoundError, aborted
 from .events import Bus
 from .ids import new_id, new_slug, now_ms
 from .message import (
@@ -33,11 +30,9 @@ from .message import (
     parse_message,
     parse_part,
 )
-from .store import Record, Store, is_record, sub_record
+from .store import Store, sub_record
+from .session_import import check_import_ids, parse_import
 from .todo_view import todos_before
-
-# The ids the store accepts (storage/records.py): checked before an import writes anything.
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 Message = UserMessage | AssistantMessage
 
@@ -50,14 +45,6 @@ def default_title(is_child: bool, when_ms: int | None = None) -> str:
 
 def is_default_title(title: str) -> bool:
     return title.startswith(("New session - ", "Child session - "))
-
-
-def validation_message(exc: ValidationError, prefix: str = "") -> tuple[str, str]:
-    """The first problem of a pydantic error as (field path, message)."""
-    first = exc.errors()[0]
-    path = ".".join(str(p) for p in first.get("loc", ()))
-    field = f"{prefix}.{path}" if prefix and path else (prefix or path)
-    return field, f"{field or 'params'}: {first.get('msg', 'invalid')}"
 
 
 NO_QUESTION_RULES = [{"permission": name, "pattern": "*", "action": "deny"}
@@ -395,36 +382,8 @@ class SessionManager:
 
     def import_(self, data: Any) -> Session:
         """Import OpenCode's export shape ``{info, messages: [{info, parts}]}`` as is."""
-        if not is_record(data):
-            raise InvalidInputError("data: expected an object with info and messages", "data")
-        try:
-            info = Session.model_validate(data.get("info"))
-        except ValidationError as exc:
-            field, msg = validation_message(exc, "data.info")
-            raise InvalidInputError(msg, field) from exc
-        raw_messages: object = data.get("messages", [])
-        if not isinstance(raw_messages, list):
-            raise InvalidInputError("data.messages: expected a list", "data.messages")
-        parsed: list[tuple[Any, list[Any]]] = []
-        for i, entry in enumerate(cast(list[object], raw_messages)):
-            prefix = f"data.messages.{i}"
-            try:
-                if entry and not is_record(entry):
-                    raise TypeError(prefix)
-                record: Record = entry if is_record(entry) else {}
-                raw_parts: Iterable[object] = record.get("parts", [])  # not iterable: TypeError below
-                message = parse_message(record.get("info"))
-                parts = [parse_part(p) for p in raw_parts]
-            except (ValidationError, AttributeError, TypeError) as exc:
-                if isinstance(exc, ValidationError):
-                    field, msg = validation_message(exc, prefix)
-                else:
-                    field, msg = prefix, f"{prefix}: expected {{info, parts}}"
-                raise InvalidInputError(msg, field) from exc
-            if message.sessionID != info.id or any(p.sessionID != info.id or p.messageID != message.id for p in parts):
-                raise InvalidInputError(f"{prefix}: ids do not belong to session {info.id}", prefix)
-            parsed.append((message, parts))
-        self._check_import_ids(info, parsed)
+        info, parsed = parse_import(data)
+        check_import_ids(info, parsed, self.store.get_session)
         entries = [{"info": m.dump(), "parts": [p.dump() for p in parts]} for m, parts in parsed]
         # Everything is checked; now replace the old copy so that a failure restores it whole.
         previous = self.export(info.id) if self.exists(info.id) else None
@@ -442,24 +401,3 @@ class SessionManager:
             raise
         self.bus.publish(events.session_created(info.dump()))
         return info
-
-    def _check_import_ids(self, info: Session, parsed: list[tuple[Any, list[Any]]]) -> None:
-        """Ids the store will accept, and no parent chain that leads back to the session."""
-        checks: list[tuple[str, object]] = [("data.info.id", info.id)]
-        if info.parentID:
-            checks.append(("data.info.parentID", info.parentID))
-        for i, (message, parts) in enumerate(parsed):
-            checks.append((f"data.messages.{i}.info.id", message.id))
-            checks.extend((f"data.messages.{i}.parts.{j}.id", part.id) for j, part in enumerate(parts))
-        for field, value in checks:
-            if not isinstance(value, str) or not _SAFE_ID.fullmatch(value):
-                raise InvalidInputError(f"{field}: an id is 1-128 letters, digits, '_' or '-'", field)
-        seen = {info.id}
-        parent = info.parentID
-        while parent:
-            if parent in seen:
-                raise InvalidInputError("data.info.parentID: the parent chain leads back to this session",
-                                        "data.info.parentID")
-            seen.add(parent)
-            record = self.store.get_session(parent)
-            parent = record.get("parentID") if record is not None else None

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from ..core.errors import InvalidInputError
-from ..core.session import validation_message
+from ..core.session_import import validation_message
 
 
 class Params(BaseModel):
