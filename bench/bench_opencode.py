@@ -7,9 +7,11 @@ Ours: the real server over stdio (``opencode/session/prompt``). OpenCode: ``open
 API (``POST /session/:id/message`` answers when the run ends). Each side gets one cold run, then
 WARM_RUNS timed ones, each in a new session. RSS is the whole process tree's, after the runs.
 Process start to first streamed token: from launching the process to the first text delta of the
-first prompt, seen on ``opencode/event`` (ours, with ``events: true``); the prompt is sent as soon
-as the server answers, as an editor would. OpenCode's ``/event`` stream showed no text deltas for
-the scripted answer, so its side has only "start to first answer".
+first prompt, seen on ``opencode/event`` (ours, with ``events: true``) and on OpenCode's ``/event``
+server-sent events (the first event carrying text of an assistant message: OpenCode 1.18.33
+publishes a text part there only once it is complete, so for OpenCode this is when a client of
+``/event`` first sees answer text, not a token as it streams); the prompt is sent as soon as the
+server answers, as an editor would.
 
 Run: .venv/bin/python bench/bench_opencode.py   (prints figures; no pass/fail)
 """
@@ -25,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -162,6 +165,8 @@ def bench_opencode(ws: Path, home: Path, base_url: str) -> dict[str, Any]:
                                            f"last error {last_error!r}): {log}")
                     time.sleep(0.1)
 
+            first_token = watch_first_text(url)
+
             def run() -> float:
                 sid = http.post("/session", json={}).json()["id"]
                 t0 = time.perf_counter()
@@ -183,7 +188,49 @@ def bench_opencode(ws: Path, home: Path, base_url: str) -> dict[str, Any]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return {"cold": cold, "cold_total": cold_total, "walls": walls, "rss": rss, "first_token": None}
+    token_at = first_token.at
+    return {"cold": cold, "cold_total": cold_total, "walls": walls, "rss": rss,
+            "first_token": token_at - started if token_at is not None else None}
+
+
+class FirstText:
+    """When OpenCode's event stream first carried text of an assistant message."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self.ready = threading.Event()
+
+
+def watch_first_text(url: str) -> FirstText:
+    """Listen to ``GET /event`` in a thread (subscribed before the first prompt is sent)."""
+    seen = FirstText()
+    roles: dict[str, str] = {}
+
+    def is_first_text(event: dict[str, Any]) -> bool:
+        props = event.get("properties") or {}
+        if event.get("type") == "message.updated":
+            info = props.get("info") or {}
+            roles[str(info.get("id"))] = str(info.get("role"))
+            return False
+        part = props.get("part") or {}
+        return (event.get("type") in ("message.part.updated", "message.part.delta")
+                and part.get("type") == "text" and roles.get(str(part.get("messageID"))) == "assistant"
+                and bool(props.get("delta") or part.get("text")))
+
+    def listen() -> None:
+        try:
+            with httpx.stream("GET", f"{url}/event", timeout=httpx.Timeout(120, read=None)) as stream:
+                seen.ready.set()
+                for line in stream.iter_lines():
+                    if line.startswith("data:") and is_first_text(json.loads(line[5:])):
+                        seen.at = time.perf_counter()
+                        return
+        except (httpx.HTTPError, ValueError):
+            seen.ready.set()  # no figure for this side; the rest of the run goes on
+
+    threading.Thread(target=listen, name="opencode-events", daemon=True).start()
+    seen.ready.wait(10)
+    return seen
 
 
 def _seconds(value: float | None) -> str:
@@ -227,6 +274,10 @@ async def main() -> None:
                   f"RSS {ours['rss'] / theirs['rss']:.2f}x (target <= 0.35x)")
             print(f"ratio (ours / OpenCode): process start to first answer "
                   f"{ours['cold_total'] / theirs['cold_total']:.2f}x")
+            if ours["first_token"] is not None and theirs["first_token"] is not None:
+                print(f"ratio (ours / OpenCode): process start to first streamed token "
+                      f"{ours['first_token'] / theirs['first_token']:.2f}x "
+                      f"({ours['first_token']:.2f} s / {theirs['first_token']:.2f} s; target ours < 1.5 s)")
     if shutil.which("node") is None:
         print("note: node is not on PATH; the npm install above needs it")
 
