@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from ..core.message import ModelRef
 from .common import CommandError, open_app
 
 
@@ -27,7 +28,7 @@ def list_models(args: argparse.Namespace) -> int:
     app = open_app()
     refs = app.provider.configured_refs()
     if args.provider is not None:
-        refs = [r for r in refs if r.split("/", 1)[0] == args.provider]
+        refs = [r for r in refs if (ref := ModelRef.parse_or_none(r)) is not None and ref.providerID == args.provider]
         if not refs:
             raise CommandError(f"Provider not found or has no configured models: {args.provider}")
     for ref in refs:
