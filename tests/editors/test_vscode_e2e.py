@@ -184,6 +184,8 @@ def test_stop_mid_stream_queue_and_narrow_panel(vscode, model):
     # the machine is (a fixed-length stream could finish before Escape is pressed).
     model.set_script([slow_text("word " * 40, 20, 0.1) + [{"hang": True}], ["the queued answer"]])
     chat = vscode.chat
+    # Earlier tests share this chat and may have left a stopped reply of their own.
+    aborted = chat.locator(".message-aborted", has_text="Canceled").count()
     vscode.send("write a long essay")
     stop = chat.locator("#stop")
     stop.wait_for(state="visible", timeout=90000)
@@ -201,7 +203,8 @@ def test_stop_mid_stream_queue_and_narrow_panel(vscode, model):
     vscode.figure("04-panel-300px-send-and-stop")
     # Escape stops the run: a neutral "Canceled", no error banner; then the queued prompt goes out.
     chat.locator("#input").press("Escape")
-    chat.locator(".message-aborted", has_text="Canceled").wait_for(timeout=60000)
+    wait_until(lambda: chat.locator(".message-aborted", has_text="Canceled").count() == aborted + 1, 60,
+               "Canceled on the stopped reply")
     assert chat.locator(".session-error").count() == 0
     chat.locator(".text-part", has_text="the queued answer").wait_for(timeout=90000)
     vscode.idle()
