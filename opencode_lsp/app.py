@@ -29,19 +29,17 @@ if TYPE_CHECKING:  # built on first use, so imported there
     from .core.revert import Reverts
     from .core.snapshot import Snapshots
     from .core.summary import Summaries
-    from .lsp.host import ServerHost
     from .mcp import McpServers
 
 log = logging.getLogger(__name__)
 
 
 class App:
-    def __init__(self, root: Path, config: Config, store: Store, *, server: ServerHost | None = None,
+    def __init__(self, root: Path, config: Config, store: Store, *,
                  provider: ModelProvider | None = None, workspace: Workspace | None = None,
                  data_dir: Path | None = None):
         self.root = root
         self.config = config
-        self.server = server
         self.bus = Bus()
         self.store = store
         self.sessions = SessionManager(store, self.bus, str(root))
@@ -64,14 +62,16 @@ class App:
         self._revert: Reverts | None = None
 
     @classmethod
-    def create(cls, root: Path, settings: dict[str, Any], *, server: ServerHost | None = None,
+    def create(cls, root: Path, settings: dict[str, Any], *, workspace: Workspace | None = None,
                provider: ModelProvider | None = None) -> App:
+        """``workspace``: what tools see (the LSP server passes the editor's buffers); the disk
+        when not given."""
         from .storage import TinyDBStore, default_store_root
 
         config = load_config(root, settings)
         store_root = default_store_root(root, config.storage.path)
         store = TinyDBStore(store_root)
-        app = cls(root, config, store, server=server, provider=provider, data_dir=store_root / "data")
+        app = cls(root, config, store, provider=provider, workspace=workspace, data_dir=store_root / "data")
         app.attach_mcp()
         return app
 
@@ -99,16 +99,11 @@ class App:
 
     @property
     def workspace(self) -> Workspace:
-        """What tools see: the editor's buffers when served over LSP, else the disk."""
+        """What tools see: the one given (the editor's buffers over LSP), else the disk."""
         if self._workspace is None:
-            if self.server is not None:
-                from .lsp.editor_workspace import EditorWorkspace
+            from .core.workspace import DiskWorkspace
 
-                self._workspace = EditorWorkspace(self.server, self.root)
-            else:
-                from .core.workspace import DiskWorkspace
-
-                self._workspace = DiskWorkspace(self.root)
+            self._workspace = DiskWorkspace(self.root)
         return self._workspace
 
     @workspace.setter

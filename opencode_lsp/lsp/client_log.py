@@ -20,6 +20,10 @@ _TYPES = {
 }
 
 
+class _Sending(threading.local):
+    active = False  # this thread is inside emit (a record logged while sending is dropped)
+
+
 class ClientLogHandler(logging.Handler):
     """Forwards log records to the editor, and stops for good once the editor is gone.
 
@@ -30,12 +34,12 @@ class ClientLogHandler(logging.Handler):
         super().__init__(level)
         self.ls = ls
         self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-        self._sending = threading.local()
+        self._sending = _Sending()
 
     def emit(self, record: logging.LogRecord) -> None:
         if not record.name.startswith("opencode_lsp") or self.ls.loop is None or self.ls.loop.is_closed():
             return
-        if getattr(self.ls, "client_gone", False) or getattr(self._sending, "active", False):
+        if self.ls.client_gone or self._sending.active:
             return
         kind = next((t for level, t in _TYPES.items() if record.levelno >= level), types.MessageType.Log)
         self._sending.active = True

@@ -23,10 +23,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
+from pygls.workspace import TextDocument
 
 from ..core.tools.base import ToolError
 from ..core.workspace import DiskWorkspace
@@ -38,7 +38,7 @@ APPLY_EDIT_TIMEOUT = 30.0
 # After an applied edit the editor reports the new text with didChange; Neovim debounces it
 # (150 ms). Edits computed before it arrives would use a stale range, so they wait this long.
 SETTLE_TIMEOUT = 3.0
-_UNSET = object()
+_UNSET = object()  # "no entry", where None is a buffer version (a client may send none)
 
 
 def _end_position(text: str) -> types.Position:
@@ -67,15 +67,15 @@ class EditorWorkspace(DiskWorkspace):
         # What each tool call (task) read: path -> (buffer version, our write count then). Tool
         # calls of one step run side by side; a write based on a read older than another
         # call's write of the same file would silently undo that write.
-        self.read_versions: dict[tuple[str, int], tuple[Any, int]] = {}
+        self.read_versions: dict[tuple[str, int], tuple[int | None, int]] = {}
         self.writes: dict[str, int] = {}
         self.locks: dict[str, asyncio.Lock] = {}  # a write in flight holds its file's lock
-        self.synced: dict[str, Any] = {}  # uri -> buffer version whose text matches the disk
+        self.synced: dict[str, int | None] = {}  # uri -> buffer version whose text matches the disk
         # uri -> that disk text: a buffer holding it is untouched whatever its version (Neovim
         # follows an applied edit with a second didChange that only bumps the version)
         self.synced_text: dict[str, str] = {}
         # uri -> (version our applied edit will replace, the text it puts in the buffer)
-        self.awaited: dict[str, tuple[Any, str]] = {}
+        self.awaited: dict[str, tuple[int | None, str]] = {}
 
     def _lock(self, path: Path) -> asyncio.Lock:
         return self.locks.setdefault(str(path), asyncio.Lock())
@@ -99,13 +99,13 @@ class EditorWorkspace(DiskWorkspace):
 
     # --- views ----------------------------------------------------------------------------------
 
-    def _open_document(self, path: Path):
+    def _open_document(self, path: Path) -> TextDocument | None:
         uri = from_fs_path(str(path))
         if uri is None:
             return None
         return self.ls.workspace.text_documents.get(uri)
 
-    async def _settle(self, doc) -> Any:
+    async def _settle(self, doc: TextDocument) -> TextDocument | None:
         """Wait (boundedly) until the editor reported the text of our last applied edit."""
         awaited = self.awaited.get(doc.uri)
         if awaited is None:
@@ -127,7 +127,7 @@ class EditorWorkspace(DiskWorkspace):
             self._mark_synced(doc.uri, current.version, applied)
         return current
 
-    async def _view(self, path: Path) -> tuple[Any, str | None, bool]:
+    async def _view(self, path: Path) -> tuple[TextDocument | None, str | None, bool]:
         """(open document or None, the text the user sees or None, whether it is the buffer's)."""
         doc = self._open_document(path)
         if doc is None:
@@ -143,15 +143,15 @@ class EditorWorkspace(DiskWorkspace):
             return doc, disk, False  # an untouched buffer behind a disk that moved
         return doc, doc.source, True
 
-    def _mark_synced(self, uri: str, version: Any, text: str) -> None:
+    def _mark_synced(self, uri: str, version: int | None, text: str) -> None:
         self.synced[uri] = version
         self.synced_text[uri] = text
 
-    def _untouched(self, doc) -> bool:
+    def _untouched(self, doc: TextDocument) -> bool:
         """The buffer holds no work of the user's: the version or the text known to match the disk."""
         return self.synced.get(doc.uri, _UNSET) == doc.version or self.synced_text.get(doc.uri) == doc.source
 
-    def has_unsaved_changes(self, doc) -> bool:
+    def has_unsaved_changes(self, doc: TextDocument) -> bool:
         return not self._untouched(doc) and _disk_text(Path(doc.path)) != doc.source
 
     @staticmethod
@@ -181,8 +181,9 @@ class EditorWorkspace(DiskWorkspace):
             await self._write(path, text)
 
     async def _write(self, path: Path, text: str) -> None:
-        seen_version, seen_writes = self.read_versions.pop(self._reader(path), (_UNSET, None))
-        if seen_writes is not None and seen_writes != self.writes.get(str(path), 0):
+        # (buffer version, our write count) when this tool call read the file; None: not read
+        seen = self.read_versions.pop(self._reader(path), None)
+        if seen is not None and seen[1] != self.writes.get(str(path), 0):
             raise ToolError(f"{path} was changed by another tool call after it was read; read it again.")
         self.writes[str(path)] = self.writes.get(str(path), 0) + 1
         doc = self._open_document(path)
@@ -190,8 +191,7 @@ class EditorWorkspace(DiskWorkspace):
             await super().write_text(path, text)
             return
         doc = await self._settle(doc) or doc
-        if seen_version is not _UNSET and seen_version is not None and doc.version is not None \
-                and seen_version != doc.version:
+        if seen is not None and seen[0] is not None and doc.version is not None and seen[0] != doc.version:
             raise ToolError(
                 f"{path} was changed in the editor after it was read; read it again before editing."
             )
@@ -256,7 +256,7 @@ class EditorWorkspace(DiskWorkspace):
             self.synced[doc.uri] = doc.version
             self.synced_text.pop(doc.uri, None)
 
-    async def _apply(self, doc, path: Path, text: str) -> None:
+    async def _apply(self, doc: TextDocument, path: Path, text: str) -> None:
         edit = types.TextDocumentEdit(
             text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
             edits=[types.TextEdit(
@@ -272,7 +272,7 @@ class EditorWorkspace(DiskWorkspace):
         except asyncio.TimeoutError as exc:
             raise ToolError(f"the editor did not answer the edit of {path} in time") from exc
         if not result or not result.applied:
-            reason = getattr(result, "failure_reason", None) or "no reason given"
+            reason = (result.failure_reason if result else None) or "no reason given"
             raise ToolError(f"the editor refused the edit of {path}: {reason}")
 
     # --- telling the user -----------------------------------------------------------------------

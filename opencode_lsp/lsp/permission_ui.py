@@ -13,11 +13,12 @@ from typing import Any
 from lsprotocol import types
 
 from ..core.events import Event
+from ..core.permission import Reply
 from .host import ServerHost
 
 log = logging.getLogger(__name__)
 
-ACTIONS = {"Allow once": "once", "Always allow": "always", "Reject": "reject"}
+ACTIONS: dict[str, Reply] = {"Allow once": "once", "Always allow": "always", "Reject": "reject"}
 
 
 def ask_text(request: dict[str, Any]) -> str:
@@ -32,7 +33,8 @@ class PermissionPrompter:
         self.asking: dict[str, asyncio.Task[None]] = {}  # request id -> its open prompt
 
     def enabled(self) -> bool:
-        return not bool(self.ls.app and self.ls.app.config.permission_ui)
+        app = self.ls.app_if_ready
+        return not bool(app and app.config.permission_ui)
 
     def on_event(self, event: Event) -> None:
         if event.type == "permission.replied":
@@ -52,7 +54,7 @@ class PermissionPrompter:
         task.add_done_callback(lambda _: self.asking.pop(request_id, None))
 
     async def _ask(self, request: dict[str, Any]) -> None:
-        reply = "reject"
+        reply: Reply = "reject"
         try:
             asked = self.ls.window_show_message_request_async(types.ShowMessageRequestParams(
                 type=types.MessageType.Warning,
@@ -63,8 +65,7 @@ class PermissionPrompter:
             # future must stay alive, or a late click would hit a cancelled future.
             choice = await asyncio.shield(asked)
             if choice is not None:
-                title = choice.title if hasattr(choice, "title") else (choice or {}).get("title")
-                reply = ACTIONS.get(str(title), "reject")
+                reply = ACTIONS.get(choice.title, "reject")
         except Exception as exc:  # no answer is a no
             log.info("permission prompt failed, rejecting: %s", exc)
         try:

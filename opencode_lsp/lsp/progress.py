@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from ..core.events import Event
 from .host import ServerHost
@@ -77,13 +77,13 @@ def describe(event: Event) -> str | None:
 class RunProgress:
     """Work-done progress for one prompt request, fed from the bus for its session."""
 
-    def __init__(self, ls: ServerHost, session_id: str, token: Any, title_message: str):
+    def __init__(self, ls: ServerHost, session_id: str, token: str | int | None, title_message: str):
         self.ls = ls
         self.session_id = session_id
         self.token = token
         self.title_message = title_message
         self.enabled = False
-        self._unsubscribe: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
         self.last_words = "Working…"
 
     def _client_supports_progress(self) -> bool:
@@ -122,7 +122,7 @@ class RunProgress:
         self.ls.send_soon("$/progress", {"token": self.token, "value": value})
 
     async def finish(self, message: str) -> None:
-        if not self.enabled:
+        if not self.enabled or self.token is None:  # (enabled implies a token)
             return
         if self._unsubscribe:
             self._unsubscribe()

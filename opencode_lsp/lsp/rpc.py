@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pygls.exceptions import JsonRpcException
 
 from ..core.errors import BusyError, InvalidInputError, NotFoundError
+from ..core.events import Event
 from . import methods
 from .host import ServerHost
 from .params import Params, parse
@@ -61,9 +62,10 @@ def feature(name: str, options: Any = None) -> Callable[[Handler], Handler]:
 def to_json(value: Any) -> Any:
     """Handlers return models, lists of models, or plain JSON; plain JSON is passed through
     untouched (a long session's messages are megabytes: no deep copy)."""
+    if isinstance(value, Event):
+        return value.dump()  # its properties as published, None values included
     if isinstance(value, BaseModel):
-        dump = getattr(value, "dump", None)
-        return dump() if dump else value.model_dump(mode="json", exclude_none=True)
+        return value.model_dump(mode="json", exclude_none=True)
     if isinstance(value, list):
         return [to_json(v) if isinstance(v, BaseModel) else v for v in value]
     return value

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from lsprotocol import types
@@ -30,6 +30,9 @@ from ..process_exit import exit_code, leave
 from ..core.events import Event
 from . import methods as m
 from .converter import raw_converter
+
+if TYPE_CHECKING:
+    from ..app import App
 
 log = logging.getLogger(__name__)
 
@@ -120,12 +123,12 @@ class OpencodeServer(LanguageServer):
             protocol_cls=OpencodeProtocol,
             converter_factory=raw_converter,
         )
-        self.app: Any = None  # opencode_lsp.app.App, built at initialize
+        self._app: App | None = None  # built at initialize
         self.init_options: dict[str, Any] = {}
         self.editor_settings: dict[str, Any] = {}
         self.custom_methods: list[str] = []
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.progress_sessions: dict[Any, str] = {}  # work-done token -> session it streams
+        self.progress_sessions: dict[str | int, str] = {}  # work-done token -> session it streams
         self.client_gone = False  # set once a send to the editor failed
         # What the process exits with once serving ends: LSP gives 1 for `exit` without `shutdown`.
         self.exit_status = 0
@@ -133,13 +136,22 @@ class OpencodeServer(LanguageServer):
 
     # --- helpers for handlers ---------------------------------------------------------------
 
-    def require_ready(self) -> None:
-        if self.app is None:
+    def require_ready(self) -> App:
+        if self._app is None:
             raise JsonRpcException(message="server not initialized", code=-32002)
+        return self._app
+
+    @property
+    def app(self) -> App:
+        return self.require_ready()
+
+    @property
+    def app_if_ready(self) -> App | None:
+        return self._app
 
     @property
     def wants_events(self) -> bool:
-        return bool(self.app and self.app.config.events)
+        return bool(self._app and self._app.config.events)
 
     def client_can_apply_edit(self) -> bool:
         caps = self.client_capabilities
@@ -147,7 +159,8 @@ class OpencodeServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Request errors already reach the client in the response; don't pop a message too.
-        expected = getattr(error, "code", None) in (m.INVALID_PARAMS, m.NOT_FOUND, m.SESSION_BUSY, m.REQUEST_CANCELLED)
+        expected = isinstance(error, JsonRpcException) and error.code in (
+            m.INVALID_PARAMS, m.NOT_FOUND, m.SESSION_BUSY, m.REQUEST_CANCELLED)
         log.log(logging.INFO if expected else logging.ERROR, "request error (%s): %s",
                 getattr(source, "__name__", source), error)
 
@@ -199,16 +212,17 @@ class OpencodeServer(LanguageServer):
 
     def build_app(self, root: Path) -> None:
         from ..app import App  # the composition root: store, core services, providers
+        from .editor_workspace import EditorWorkspace
 
-        self.app = App.create(root, self.merged_settings(), server=self)
-        self.app.bus.subscribe(self.notify_event)
+        self._app = app = App.create(root, self.merged_settings(), workspace=EditorWorkspace(self, root))
+        app.bus.subscribe(self.notify_event)
         from .permission_ui import PermissionPrompter
 
         self.permission_prompter = PermissionPrompter(self)
-        self.app.bus.subscribe(self.permission_prompter.on_event)
+        app.bus.subscribe(self.permission_prompter.on_event)
         from .handlers.mcp import show_failures
 
-        self.app.bus.subscribe(show_failures(self))
+        app.bus.subscribe(show_failures(self))
 
     def merged_settings(self) -> dict[str, Any]:
         """initializationOptions, then the editor's ``opencode`` settings. An unset editor value
@@ -256,8 +270,8 @@ class OpencodeServer(LanguageServer):
                     me.uncancel()
                 self.client_gone = True
                 log.info("stopping on %s", signal.Signals(signalled[0]).name)
-            if self.app is not None:
-                await self.app.shutdown()
+            if self._app is not None:
+                await self._app.shutdown()
             # Let work the aborts released (snapshots, final responses) end, boundedly.
             others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             if others:
@@ -290,8 +304,8 @@ class OpencodeServer(LanguageServer):
             await serve_messages(stop, StreamSource(reader), self.protocol, log,
                                  self._send_frame_error, error_handler=self.report_server_error)
             log.info("the client closed the connection; stopping")
-            if self.app is not None:
-                await self.app.shutdown()
+            if self._app is not None:
+                await self._app.shutdown()
             if self._server is not None:
                 self._server.close()
 
@@ -313,8 +327,8 @@ class OpencodeServer(LanguageServer):
 
     def reload_settings(self, settings: dict[str, Any]) -> None:
         self.editor_settings = settings
-        if self.app is not None:
-            self.app.reload_config(self.merged_settings())
+        if self._app is not None:
+            self._app.reload_config(self.merged_settings())
 
 
 server = OpencodeServer()
@@ -376,14 +390,16 @@ def on_did_change_configuration(ls: OpencodeServer, params: types.DidChangeConfi
 @server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
 async def on_progress_cancel(ls: OpencodeServer, params: types.WorkDoneProgressCancelParams) -> None:
     session_id = ls.progress_sessions.get(params.token)
-    if session_id is not None and ls.app is not None:
-        await ls.app.runner.abort(session_id)
+    app = ls.app_if_ready
+    if session_id is not None and app is not None:
+        await app.runner.abort(session_id)
 
 
 @server.feature(types.SHUTDOWN)
-async def on_shutdown(ls: OpencodeServer, params: Any) -> None:
-    if ls.app is not None:
-        await ls.app.shutdown()
+async def on_shutdown(ls: OpencodeServer, params: None) -> None:
+    app = ls.app_if_ready
+    if app is not None:
+        await app.shutdown()
 
 
 def create_server() -> OpencodeServer:

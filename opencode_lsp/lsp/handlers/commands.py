@@ -3,20 +3,23 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from lsprotocol import types
+from cattrs import Converter
+from lsprotocol import converters, types
 
 from ...core.errors import InvalidInputError, NotFoundError
 from ...core.user_input import PromptInput
 from .. import methods as m
 from .. import params as p
+from ..host import ServerHost
 from ..rpc import command, feature, method
 from .prompt import start_run, stream_run
 
 
 @method(m.SESSION_COMMAND, p.SessionCommand)
-async def session_command(ls, params: p.SessionCommand):
+async def session_command(ls: ServerHost, params: p.SessionCommand):
     from ...core.command import CommandRegistry
 
     ls.app.sessions.get(params.sessionID)
@@ -38,7 +41,7 @@ async def session_command(ls, params: p.SessionCommand):
 
 
 @method(m.SESSION_SHELL, p.SessionShell)
-async def session_shell(ls, params: p.SessionShell):
+async def session_shell(ls: ServerHost, params: p.SessionShell):
     ls.app.sessions.get(params.sessionID)
     return await stream_run(ls, params.sessionID, params.workDoneToken, params.agent, None,
                             lambda: ls.app.runner.shell(params.sessionID, params.command, params.agent))
@@ -52,18 +55,18 @@ def _arg(args: list[Any], index: int) -> Any:
 
 
 @command(m.CMD_SESSION_NEW)
-async def cmd_session_new(ls, args: list[Any]):
+async def cmd_session_new(ls: ServerHost, args: list[Any]):
     title = _arg(args or [], 0)
     return ls.app.sessions.create(title=title if isinstance(title, str) else None).dump()
 
 
 @command(m.CMD_SESSION_LIST)
-async def cmd_session_list(ls, args: list[Any]):
+async def cmd_session_list(ls: ServerHost, args: list[Any]):
     return [s.dump() for s in ls.app.sessions.list(roots=True)]
 
 
 @command(m.CMD_ABORT)
-async def cmd_abort(ls, args: list[Any]):
+async def cmd_abort(ls: ServerHost, args: list[Any]):
     session_id = _arg(args or [], 0)
     if not isinstance(session_id, str):
         raise InvalidInputError("arguments.0: expected a session id", "arguments.0")
@@ -71,7 +74,7 @@ async def cmd_abort(ls, args: list[Any]):
 
 
 @command(m.CMD_PROMPT)
-async def cmd_prompt(ls, args: list[Any]):
+async def cmd_prompt(ls: ServerHost, args: list[Any]):
     """``[sessionID?, text]``: a new root session when no id is given."""
     args = list(args or [])
     text = args[-1] if args else None
@@ -86,7 +89,7 @@ async def cmd_prompt(ls, args: list[Any]):
 
 
 @command(m.CMD_FIX)
-async def cmd_fix(ls, args: list[Any]):
+async def cmd_fix(ls: ServerHost, args: list[Any]):
     """Started from the code action: ``[{uri, range, diagnostics}]``."""
     payload = _arg(args or [], 0) or {}
     if not isinstance(payload, dict) or "uri" not in payload:
@@ -114,18 +117,24 @@ def fix_prompt_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
+def _converter() -> Converter:
+    """lsprotocol's converter, as the server's (built once, on the first code action)."""
+    return converters.get_converter()
+
+
 @feature(types.TEXT_DOCUMENT_CODE_ACTION,
          types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
-def code_action(ls, params: types.CodeActionParams):
+def code_action(ls: ServerHost, params: types.CodeActionParams):
     # Offered on any range: Neovim's and eglot's requests never carry another server's
     # diagnostics, so the action must not depend on them; when some came, they go along.
-    if ls.app is None:
+    if ls.app_if_ready is None:
         return None
     diagnostics = list(params.context.diagnostics or [])
     payload = {
         "uri": params.text_document.uri,
-        "range": ls.protocol._converter.unstructure(params.range),
-        "diagnostics": [ls.protocol._converter.unstructure(d) for d in diagnostics],
+        "range": _converter().unstructure(params.range),
+        "diagnostics": [_converter().unstructure(d) for d in diagnostics],
     }
     title = "Ask opencode to fix" if diagnostics else "Ask opencode about this code"
     return [types.CodeAction(

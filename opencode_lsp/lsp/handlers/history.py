@@ -8,6 +8,7 @@ from pydantic import StrictInt, StrictStr
 
 from .. import methods as m
 from .. import params as p
+from ..host import ServerHost
 from ..progress import RunProgress
 from ..rpc import method
 
@@ -17,7 +18,7 @@ class SummarizeParams(p.SessionSummarize):
 
 
 @method(m.SESSION_SUMMARIZE, SummarizeParams)
-async def summarize(ls, params: SummarizeParams):
+async def summarize(ls: ServerHost, params: SummarizeParams):
     ls.app.sessions.get(params.sessionID)
     ls.app.runner.ensure_idle(params.sessionID)
     model = params.model.model_dump() if params.model else None
@@ -36,10 +37,10 @@ async def summarize(ls, params: SummarizeParams):
 
 
 @method(m.SESSION_REVERT, p.SessionRevert)
-async def revert(ls, params: p.SessionRevert):
+async def revert(ls: ServerHost, params: p.SessionRevert):
     return await ls.app.revert.revert(params.sessionID, params.messageID, params.partID)
 
 
 @method(m.SESSION_UNREVERT, p.SessionRef)
-async def unrevert(ls, params: p.SessionRef):
+async def unrevert(ls: ServerHost, params: p.SessionRef):
     return await ls.app.revert.unrevert(params.sessionID)

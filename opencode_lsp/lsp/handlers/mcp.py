@@ -9,6 +9,7 @@ from pydantic import Field, StrictBool, StrictStr
 from ...core.events import Event
 from .. import methods as m
 from .. import params as p
+from ..host import ServerHost
 from ..rpc import method
 
 WARNING = 2  # window/showMessage MessageType.Warning
@@ -20,12 +21,12 @@ class McpToggle(p.Params):
 
 
 @method(m.MCP_STATUS, p.Empty)
-def mcp_status(ls, params: p.Empty) -> list[dict[str, Any]]:
+def mcp_status(ls: ServerHost, params: p.Empty) -> list[dict[str, Any]]:
     return ls.app.mcp.status() if ls.app.mcp is not None else []
 
 
 @method(m.MCP_TOGGLE, McpToggle)
-async def mcp_toggle(ls, params: McpToggle) -> dict[str, Any]:
+async def mcp_toggle(ls: ServerHost, params: McpToggle) -> dict[str, Any]:
     from ...core.errors import NotFoundError
 
     if ls.app.mcp is None:
@@ -33,7 +34,7 @@ async def mcp_toggle(ls, params: McpToggle) -> dict[str, Any]:
     return await ls.app.mcp.toggle(params.name, params.enabled)
 
 
-def show_failures(ls) -> Callable[[Event], None]:
+def show_failures(ls: ServerHost) -> Callable[[Event], None]:
     """A bus subscriber: each MCP server failure becomes one ``window/showMessage`` warning
     (the event itself reaches ``opencode/event`` clients like any other)."""
     shown: set[tuple[str, str]] = set()

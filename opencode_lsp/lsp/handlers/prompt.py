@@ -11,6 +11,7 @@ from lsprotocol import types
 from ...core.user_input import PromptInput
 from .. import methods as m
 from .. import params as p
+from ..host import ServerHost
 from ..progress import RunProgress
 from ..rpc import method
 
@@ -31,7 +32,7 @@ def answer_text(result: Any) -> str:
                      if getattr(p, "type", None) == "text" and not getattr(p, "synthetic", False)).strip()
 
 
-def tell_plain_client(ls, result: Any) -> None:
+def tell_plain_client(ls: ServerHost, result: Any) -> None:
     """A client without events sees the answer, the failure as an Error, or that it stopped, in a message."""
     if ls.wants_events:
         return
@@ -55,12 +56,12 @@ def _clip(message: str, limit: int = 2000) -> str:
     return message if len(message) <= limit else message[:limit] + "…"
 
 
-def _label(ls, session_id: str, agent: str | None, model: Any) -> str:
+def _label(ls: ServerHost, session_id: str, agent: str | None, model: Any) -> str:
     label = f"{agent or ls.app.runner.resolve_agent(session_id, None)} · "
     return label + (f"{model.providerID}/{model.modelID}" if model else (ls.app.config.model or "default model"))
 
 
-async def stream_run(ls, session_id: str, token: Any, agent: str | None, model: Any, start) -> Any:
+async def stream_run(ls: ServerHost, session_id: str, token: Any, agent: str | None, model: Any, start) -> Any:
     """Run ``start()`` (a coroutine factory) with progress; abort the run if the request is cancelled."""
     async with RunProgress(ls, session_id, token, _label(ls, session_id, agent, model)) as progress:
         try:
@@ -75,7 +76,7 @@ async def stream_run(ls, session_id: str, token: Any, agent: str | None, model: 
         return result
 
 
-async def start_run(ls, session_id: str, request: PromptInput) -> dict[str, Any]:
+async def start_run(ls: ServerHost, session_id: str, request: PromptInput) -> dict[str, Any]:
     """For executeCommand: answer as soon as the run has started (a plain client's request times
     out long before a run ends); the run streams on progress and ends with a message."""
     progress = RunProgress(ls, session_id, None, _label(ls, session_id, request.agent, None))
@@ -85,6 +86,7 @@ async def start_run(ls, session_id: str, request: PromptInput) -> dict[str, Any]
     except BaseException:
         await progress.finish("Cancelled")
         raise
+    assert run is not None  # only a no-reply prompt starts no run
 
     async def follow() -> None:
         try:
@@ -102,7 +104,7 @@ async def start_run(ls, session_id: str, request: PromptInput) -> dict[str, Any]
 
 
 @method(m.SESSION_PROMPT, p.SessionPrompt)
-async def prompt(ls, params: p.SessionPrompt):
+async def prompt(ls: ServerHost, params: p.SessionPrompt):
     ls.app.sessions.get(params.sessionID)
     request = PromptInput(
         parts=[part.model_dump(exclude_none=True) for part in params.parts],
@@ -120,11 +122,11 @@ async def prompt(ls, params: p.SessionPrompt):
 
 
 @method(m.SESSION_ABORT, p.SessionRef)
-async def abort(ls, params: p.SessionRef):
+async def abort(ls: ServerHost, params: p.SessionRef):
     ls.app.sessions.get(params.sessionID)
     return await ls.app.runner.abort(params.sessionID)
 
 
 @method(m.SESSION_STATUS, p.Empty)
-def status(ls, params: p.Empty):
+def status(ls: ServerHost, params: p.Empty):
     return ls.app.runner.status()

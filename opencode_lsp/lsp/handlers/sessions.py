@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import methods as m
 from .. import params as p
+from ..host import ServerHost
 from ..rpc import method
 
 
@@ -14,7 +15,7 @@ def _rules(rules: list[p.RuleParam] | None) -> list[dict[str, Any]] | None:
 
 
 @method(m.SESSION_CREATE, p.SessionCreate)
-def create(ls, params: p.SessionCreate):
+def create(ls: ServerHost, params: p.SessionCreate):
     return ls.app.sessions.create(
         directory=params.directory,
         title=params.title,
@@ -26,12 +27,12 @@ def create(ls, params: p.SessionCreate):
 
 
 @method(m.SESSION_GET, p.SessionRef)
-def get(ls, params: p.SessionRef):
+def get(ls: ServerHost, params: p.SessionRef):
     return ls.app.sessions.get(params.sessionID)
 
 
 @method(m.SESSION_LIST, p.SessionList)
-def list_(ls, params: p.SessionList):
+def list_(ls: ServerHost, params: p.SessionList):
     return ls.app.sessions.list(
         directory=params.directory,
         search=params.search,
@@ -43,12 +44,12 @@ def list_(ls, params: p.SessionList):
 
 
 @method(m.SESSION_CHILDREN, p.SessionRef)
-def children(ls, params: p.SessionRef):
+def children(ls: ServerHost, params: p.SessionRef):
     return ls.app.sessions.children(params.sessionID)
 
 
 @method(m.SESSION_UPDATE, p.SessionUpdate)
-def update(ls, params: p.SessionUpdate):
+def update(ls: ServerHost, params: p.SessionUpdate):
     sessions = ls.app.sessions
     info = sessions.get(params.sessionID)
     if params.title is not None:
@@ -61,12 +62,12 @@ def update(ls, params: p.SessionUpdate):
 
 
 @method(m.SESSION_FORK, p.SessionFork)
-def fork(ls, params: p.SessionFork):
+def fork(ls: ServerHost, params: p.SessionFork):
     return ls.app.sessions.fork(params.sessionID, params.messageID)
 
 
 @method(m.SESSION_DELETE, p.SessionRef)
-async def delete(ls, params: p.SessionRef):
+async def delete(ls: ServerHost, params: p.SessionRef):
     ls.app.sessions.get(params.sessionID)
     await ls.app.abort_tree(params.sessionID)
     ls.app.sessions.delete(params.sessionID)
@@ -74,20 +75,20 @@ async def delete(ls, params: p.SessionRef):
 
 
 @method(m.SESSION_MESSAGES, p.SessionMessages)
-def messages(ls, params: p.SessionMessages):
+def messages(ls: ServerHost, params: p.SessionMessages):
     return ls.app.sessions.messages(params.sessionID, limit=params.limit, before=params.before)
 
 
 @method(m.SESSION_TODO, p.SessionRef)
-def todo(ls, params: p.SessionRef):
+def todo(ls: ServerHost, params: p.SessionRef):
     return ls.app.sessions.todos(params.sessionID)
 
 
 @method(m.SESSION_EXPORT, p.SessionRef)
-def export(ls, params: p.SessionRef):
+def export(ls: ServerHost, params: p.SessionRef):
     return ls.app.sessions.export(params.sessionID)
 
 
 @method(m.SESSION_IMPORT, p.SessionImport)
-def import_(ls, params: p.SessionImport):
+def import_(ls: ServerHost, params: p.SessionImport):
     return ls.app.sessions.import_(params.data)
