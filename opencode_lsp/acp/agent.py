@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acp import RequestError
 from acp.schema import (
@@ -43,9 +43,13 @@ from ..core.errors import BusyError, InvalidInputError, NotFoundError
 from ..core.user_input import PromptInput
 from . import commands, options, updates
 from .auth import auth_required, missing_key_variables
-from .mcp import add_client_servers
+from .mcp import ClientMcpServer, add_client_servers
 from .stream import Pump
 from .workspace import AcpWorkspace, ClientFiles, current_session
+
+if TYPE_CHECKING:  # imported where an app is built (it loads the core)
+    from ..app import App
+    from ..core.message import Session
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +59,7 @@ PAGE = 50  # sessions per session/list page
 @dataclass
 class AcpSession:
     id: str
-    app: Any
+    app: App
     mode: str | None = None
     model: str | None = None
     cancelled: bool = False
@@ -73,7 +77,7 @@ class OpencodeAgent:
     def __init__(self) -> None:
         self.conn: Any = None
         self.files = ClientFiles()
-        self.apps: dict[Path, Any] = {}
+        self.apps: dict[Path, App] = {}
         self.sessions: dict[str, AcpSession] = {}
         self.pump = Pump(lambda: self.conn)
 
@@ -89,7 +93,7 @@ class OpencodeAgent:
 
     # --- workspaces -------------------------------------------------------------------------
 
-    def app_for(self, cwd: str) -> Any:
+    def app_for(self, cwd: str) -> App:
         if not isinstance(cwd, str) or not os.path.isabs(cwd):
             raise RequestError.invalid_params({"cwd": "must be an absolute path"})
         root = Path(cwd).resolve()
@@ -99,8 +103,7 @@ class OpencodeAgent:
         if app is None:
             from ..app import App
 
-            app = App.create(root, {})
-            app.workspace = AcpWorkspace(root, self.files)
+            app = App.create(root, {}, workspace=AcpWorkspace(root, self.files))
             app.bus.subscribe(self.pump.on_event)
             app.warm_up()
             self.apps[root] = app
@@ -112,7 +115,7 @@ class OpencodeAgent:
             raise _not_found(session_id)
         return state
 
-    def _open(self, session_id: str, app: Any) -> AcpSession:
+    def _open(self, session_id: str, app: App) -> AcpSession:
         state = self.sessions.get(session_id)
         if state is None or state.app is not app:
             state = AcpSession(session_id, app)
@@ -123,7 +126,7 @@ class OpencodeAgent:
         asyncio.get_running_loop().call_soon(self._announce_commands, session_id, app)
         return state
 
-    def _announce_commands(self, session_id: str, app: Any) -> None:
+    def _announce_commands(self, session_id: str, app: App) -> None:
         try:
             self.pump.send(session_id, commands.announcement(app))
         except Exception:  # a broken command file must not break the session
@@ -166,7 +169,7 @@ class OpencodeAgent:
     # --- sessions ---------------------------------------------------------------------------
 
     async def new_session(self, cwd: str, additional_directories: list[str] | None = None,
-                          mcp_servers: Any = None, **kwargs: Any) -> NewSessionResponse:
+                          mcp_servers: list[ClientMcpServer] | None = None, **kwargs: Any) -> NewSessionResponse:
         app = self.app_for(cwd)
         await add_client_servers(app, mcp_servers)
         info = app.sessions.create(directory=str(app.root))
@@ -174,14 +177,14 @@ class OpencodeAgent:
         modes, config = self._switches(state)
         return NewSessionResponse(session_id=info.id, modes=modes, config_options=config)
 
-    def _existing(self, cwd: str, session_id: str) -> tuple[Any, Any]:
+    def _existing(self, cwd: str, session_id: str) -> tuple[App, Session]:
         app = self.app_for(cwd)
         try:
             return app, app.sessions.get(session_id)
         except NotFoundError:
             raise _not_found(session_id) from None
 
-    async def load_session(self, cwd: str, session_id: str, mcp_servers: Any = None,
+    async def load_session(self, cwd: str, session_id: str, mcp_servers: list[ClientMcpServer] | None = None,
                            additional_directories: list[str] | None = None, **kwargs: Any) -> LoadSessionResponse:
         app, _info = self._existing(cwd, session_id)
         await add_client_servers(app, mcp_servers)
@@ -197,14 +200,14 @@ class OpencodeAgent:
         return LoadSessionResponse(modes=modes, config_options=config)
 
     async def resume_session(self, session_id: str, cwd: str, additional_directories: list[str] | None = None,
-                             mcp_servers: Any = None, **kwargs: Any) -> ResumeSessionResponse:
+                             mcp_servers: list[ClientMcpServer] | None = None, **kwargs: Any) -> ResumeSessionResponse:
         app, _info = self._existing(cwd, session_id)
         await add_client_servers(app, mcp_servers)
         modes, config = self._switches(self._open(session_id, app))
         return ResumeSessionResponse(modes=modes, config_options=config)
 
     async def fork_session(self, session_id: str, cwd: str, additional_directories: list[str] | None = None,
-                           mcp_servers: Any = None, **kwargs: Any) -> ForkSessionResponse:
+                           mcp_servers: list[ClientMcpServer] | None = None, **kwargs: Any) -> ForkSessionResponse:
         app, _info = self._existing(cwd, session_id)
         await add_client_servers(app, mcp_servers)
         forked = app.sessions.fork(session_id)

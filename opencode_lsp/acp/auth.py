@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acp import RequestError
+
+if TYPE_CHECKING:  # imported where an app is built (it loads the core)
+    from ..app import App
 
 log = logging.getLogger(__name__)
 
 AUTH_REQUIRED = -32000
 
 
-def missing_key_variables(app: Any, provider_id: str, model_id: str) -> list[str]:
+def missing_key_variables(app: App, provider_id: str, model_id: str) -> list[str]:
     """The environment variables litellm wants for this model and does not find (none when a key
     is configured, the provider is an OpenAI-compatible endpoint, or litellm cannot tell)."""
-    from ..providers import runtime
+    from ..providers import LitellmProvider, runtime
     from ..providers.settings import route_for
 
     provider = app.provider
-    settings = getattr(provider, "settings", {}).get(provider_id)
+    if not isinstance(provider, LitellmProvider):  # another library: it reports its own errors
+        return []
     try:
-        known = provider._known_providers()
-        route = route_for(provider_id, model_id, settings, known)
+        route = route_for(provider_id, model_id, provider.settings.get(provider_id), provider.known_providers())
     except Exception:
         return []
     if route.litellm_model is None or route.api_key or route.openai_compatible:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acp.helpers import update_available_commands
 from acp.schema import AvailableCommand, AvailableCommandInput, UnstructuredCommandInput
@@ -11,14 +11,17 @@ from acp.schema import AvailableCommand, AvailableCommandInput, UnstructuredComm
 from ..core.command import CommandRegistry
 from ..core.user_input import PromptInput
 
+if TYPE_CHECKING:  # imported where an app is built (it loads the core)
+    from ..app import App
+
 COMPACT = "compact"
 
 
-def registry(app: Any) -> CommandRegistry:
+def registry(app: App) -> CommandRegistry:
     return CommandRegistry(app.opencode_config(), app.root)
 
 
-def announcement(app: Any) -> Any:
+def announcement(app: App) -> Any:
     commands = []
     for info in registry(app).list():
         # The template's placeholders, in words: what the user should type after the name.
@@ -42,7 +45,7 @@ def parse(parts: list[dict[str, Any]]) -> tuple[str, str] | None:
     return name, arguments.strip()
 
 
-def command_request(app: Any, name: str, arguments: str, agent: str, model: dict[str, str]) -> PromptInput | None:
+def command_request(app: App, name: str, arguments: str, agent: str, model: dict[str, str]) -> PromptInput | None:
     """The prompt a configured command expands to, or None when no such command exists."""
     info = registry(app).get(name)
     if info is None:

@@ -7,7 +7,7 @@ offered as a ``model`` config option, the stable way ACP v1 lets a client pick o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acp import RequestError
 from acp.schema import (
@@ -17,28 +17,34 @@ from acp.schema import (
     SessionModeState,
 )
 
+if TYPE_CHECKING:  # imported where an app is built (it loads the core)
+    from ..app import App
+
 MODE_OPTION = "mode"
 MODEL_OPTION = "model"
 
 
-def lead_agents(app: Any) -> list[Any]:
+def lead_agents(app: App) -> list[Any]:
     return [a for a in app.agents.list() if a.mode != "subagent" and not a.hidden]
 
 
-def current_mode(app: Any, session_id: str, chosen: str | None) -> str:
+def current_mode(app: App, session_id: str, chosen: str | None) -> str:
     return chosen or app.runner.resolve_agent(session_id, None)
 
 
-def modes(app: Any, current: str) -> SessionModeState:
+def modes(app: App, current: str) -> SessionModeState:
     return SessionModeState(
         current_mode_id=current,
         available_modes=[SessionMode(id=a.name, name=a.name, description=a.description) for a in lead_agents(app)],
     )
 
 
-def model_refs(app: Any) -> list[tuple[str, str]]:
+def model_refs(app: App) -> list[tuple[str, str]]:
     """``(ref, display name)`` of every configured model, the default first."""
-    refs: list[str] = app.provider.configured_refs()
+    from ..providers import LitellmProvider
+
+    provider = app.provider
+    refs = provider.configured_refs() if isinstance(provider, LitellmProvider) else []
     names: dict[str, str] = {}
     providers = (app.opencode_config().get("provider") or {})
     for pid, entry in providers.items() if isinstance(providers, dict) else []:
@@ -48,7 +54,7 @@ def model_refs(app: Any) -> list[tuple[str, str]]:
     return [(ref, names.get(ref, ref)) for ref in refs]
 
 
-def current_model(app: Any, session_id: str, mode: str, chosen: str | None) -> str | None:
+def current_model(app: App, session_id: str, mode: str, chosen: str | None) -> str | None:
     if chosen:
         return chosen
     try:
@@ -58,7 +64,7 @@ def current_model(app: Any, session_id: str, mode: str, chosen: str | None) -> s
     return f"{ref.providerID}/{ref.modelID}"
 
 
-def config_options(app: Any, mode: str, model: str | None) -> list[Any]:
+def config_options(app: App, mode: str, model: str | None) -> list[Any]:
     out: list[Any] = [SessionConfigOptionSelect(
         id=MODE_OPTION, name="Agent", category="mode", type="select", current_value=mode,
         description="The agent that answers: its prompt, tools and permissions",
@@ -76,12 +82,12 @@ def config_options(app: Any, mode: str, model: str | None) -> list[Any]:
     return out
 
 
-def check_mode(app: Any, mode: str) -> None:
+def check_mode(app: App, mode: str) -> None:
     if mode not in [a.name for a in lead_agents(app)]:
         raise RequestError.invalid_params({"modeId": f"no agent named {mode!r} can lead a session"})
 
 
-def check_model(app: Any, ref: Any) -> str:
+def check_model(app: App, ref: Any) -> str:
     if not isinstance(ref, str) or "/" not in ref.strip("/"):
         raise RequestError.invalid_params({"value": "a model must look like provider/model"})
     if ref not in [r for r, _ in model_refs(app)]:

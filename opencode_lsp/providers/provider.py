@@ -40,7 +40,7 @@ class LitellmProvider:
         if not runtime.is_loaded():
             await asyncio.to_thread(runtime.litellm)
 
-    def _known_providers(self) -> set[str]:
+    def known_providers(self) -> set[str]:
         if self._known is None:
             lib = runtime.litellm()
             self._known = {str(getattr(p, "value", p)) for p in lib.provider_list}
@@ -53,7 +53,7 @@ class LitellmProvider:
             settings = self.settings.get(provider_id)
         if cached is not None:
             return cached
-        route = route_for(provider_id, model_id, settings, self._known_providers())
+        route = route_for(provider_id, model_id, settings, self.known_providers())
         model = LitellmModel(model_info(route, settings, runtime.litellm()), route)
         with self._lock:
             return self._models.setdefault(key, model)
