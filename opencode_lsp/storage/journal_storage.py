@@ -25,7 +25,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import orjson
 from filelock import BaseFileLock
@@ -33,7 +33,7 @@ from filelock import BaseFileLock
 from .errors import StorageError
 from ..core.atomic_file import atomic_write, fsync_dir
 from .files import move_aside
-from .json_storage import LockedFileStorage, Tables, _CorruptFile, _parse, holding
+from .json_storage import LockedFileStorage, Tables, CorruptFile, holding, parse_tables
 
 log = logging.getLogger("opencode_lsp.storage")
 
@@ -51,7 +51,7 @@ def _identity(st: os.stat_result) -> Identity:
 
 
 def _read_all(fd: int, start: int = 0) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     offset = start
     while chunk := os.pread(fd, 1 << 20, offset):
         chunks.append(chunk)
@@ -68,15 +68,22 @@ def _replay(data: Tables, raw: bytes) -> int:
         try:
             changes = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise _CorruptFile(f"invalid journal line: {exc}") from None
+            raise CorruptFile(f"invalid journal line: {exc}") from None
         if not isinstance(changes, list):
-            raise _CorruptFile("journal line is not a list")
-        for change in changes:
-            if not (isinstance(change, list) and len(change) == 3 and isinstance(change[0], str)
-                    and isinstance(change[1], str) and (change[2] is None or isinstance(change[2], dict))):
-                raise _CorruptFile("journal entry is not [table, id, document|null]")
+            raise CorruptFile("journal line is not a list")
+        for change in cast("list[object]", changes):
+            if not _is_change(change):
+                raise CorruptFile("journal entry is not [table, id, document|null]")
             _apply(data, change)
     return end
+
+
+def _is_change(entry: object) -> TypeGuard[Change]:
+    if not isinstance(entry, list):
+        return False
+    items = cast("list[object]", entry)
+    return (len(items) == 3 and isinstance(items[0], str) and isinstance(items[1], str)
+            and (items[2] is None or isinstance(items[2], dict)))
 
 
 def _apply(data: Tables, change: Change) -> None:
@@ -166,7 +173,7 @@ class JournaledJSONStorage(LockedFileStorage):
         raw = _read_all(self._journal_pin, self._journal_end)
         try:
             used = _replay(self._data, raw)
-        except _CorruptFile as problem:
+        except CorruptFile as problem:
             self._data = None  # partly applied: start over, judging the journal under the lock
             self._load_locked_after(str(problem))
             return
@@ -179,7 +186,7 @@ class JournaledJSONStorage(LockedFileStorage):
             try:
                 if self._load_once(locked=False):
                     return
-            except _CorruptFile as problem:
+            except CorruptFile as problem:
                 self._load_locked_after(str(problem))
                 return
         # Folds keep landing between our two opens: read under the lock, where none can.
@@ -210,7 +217,7 @@ class JournaledJSONStorage(LockedFileStorage):
                 raw = _read_all(journal_fd)
                 try:
                     end = _replay(data, raw)
-                except _CorruptFile as problem:
+                except CorruptFile as problem:
                     if not locked:
                         raise
                     end = self._quarantine_journal(data, str(problem))
@@ -242,8 +249,8 @@ class JournaledJSONStorage(LockedFileStorage):
             raise StorageError(f"cannot read {self.path}: {exc.strerror or exc}", self.path) from exc
         try:
             st = os.fstat(fd)
-            data = _parse(_read_all(fd))
-        except _CorruptFile as problem:
+            data = parse_tables(_read_all(fd))
+        except CorruptFile as problem:
             os.close(fd)
             if not locked:
                 raise

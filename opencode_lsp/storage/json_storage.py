@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import orjson
 from filelock import BaseFileLock
@@ -40,33 +40,35 @@ log = logging.getLogger("opencode_lsp.storage")
 Tables = dict[str, dict[str, Any]]
 
 
-class _CorruptFile(ValueError):
+class CorruptFile(ValueError):
     pass
 
 
-def _parse(raw: bytes) -> Tables:
+def parse_tables(raw: bytes) -> Tables:
     """Parse a TinyDB file; anything but ``{table: {id: {..}}}`` counts as corrupt."""
     if not raw or raw.isspace():
         # We never write an empty file (an empty database is ``{}``), so zero bytes means
         # the file was truncated by something outside the store.
-        raise _CorruptFile("empty file")
+        raise CorruptFile("empty file")
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise _CorruptFile(f"invalid JSON: {exc}") from None
+        raise CorruptFile(f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise _CorruptFile("top level is not an object")
-    for name, table in data.items():
+        raise CorruptFile("top level is not an object")
+    # JSON object keys are strings; what the checks below establish is the values' shape.
+    tables = cast("dict[str, object]", data)
+    for name, table in tables.items():
         if not isinstance(table, dict):
-            raise _CorruptFile(f"table {name!r} is not an object")
-        for doc_id, doc in table.items():
+            raise CorruptFile(f"table {name!r} is not an object")
+        for doc_id, doc in cast("dict[str, object]", table).items():
             if not isinstance(doc, dict):
-                raise _CorruptFile(f"document {doc_id!r} in table {name!r} is not an object")
-    return data
+                raise CorruptFile(f"document {doc_id!r} in table {name!r} is not an object")
+    return cast(Tables, tables)
 
 
 @contextmanager
-def holding(lock: BaseFileLock, path: Path) -> Iterator[None]:
+def holding(lock: BaseFileLock, path: Path) -> Generator[None]:
     """Hold the cross-process lock; failing to get it is a StorageError naming ``path``."""
     try:
         lock.acquire()
@@ -118,7 +120,7 @@ class LockedFileStorage(Storage):
         raise NotImplementedError
 
     @contextmanager
-    def transaction(self) -> Iterator[Tables]:
+    def transaction(self) -> Generator[Tables]:
         with holding(self._lock, self.path):
             outermost = self._depth == 0
             if outermost:
@@ -183,11 +185,11 @@ class CachedJSONStorage(LockedFileStorage):
             raise StorageError(f"cannot read {self.path}: {exc.strerror or exc}", self.path) from exc
         try:
             st = os.fstat(fd)
-            chunks = []
+            chunks: list[bytes] = []
             while chunk := os.read(fd, max(st.st_size, 65536)):
                 chunks.append(chunk)
-            data = _parse(b"".join(chunks))
-        except _CorruptFile as problem:
+            data = parse_tables(b"".join(chunks))
+        except CorruptFile as problem:
             os.close(fd)
             if locked:
                 self._quarantine(str(problem))
@@ -269,11 +271,12 @@ class IdTable(Table):
             apply(self.name, documents)
             self.clear_cache()
         else:
-            # TinyDB annotates document ids as int; this table's are str (document_id_class).
-            self._update_table(_setter(documents))  # pyright: ignore[reportArgumentType]
+            # TinyDB annotates document ids as int (this table's are str, document_id_class) and
+            # its documents as a bare Mapping, which strict mode reports as partially unknown.
+            self._update_table(_setter(documents))  # pyright: ignore[reportArgumentType, reportUnknownMemberType]
 
     def delete(self, doc_ids: list[str]) -> None:
-        present = self._read_table()
+        present = cast("dict[str, object]", self._read_table())  # pyright: ignore[reportUnknownMemberType] (bare Mapping, as above)
         doomed = [doc_id for doc_id in doc_ids if doc_id in present]
         if not doomed:  # deleting nothing must not cost a write
             return
@@ -299,7 +302,8 @@ class JSONFileDB(TinyDB):
     table_class = IdTable
 
     def __init__(self, path: Path, lock: BaseFileLock, storage: type[Storage] = CachedJSONStorage):
-        super().__init__(path, lock, storage=storage)
+        # TinyDB.__init__ takes *args/**kwargs (untyped) and hands them to the storage class.
+        super().__init__(path, lock, storage=storage)  # pyright: ignore[reportUnknownMemberType]
 
     @property
     def file(self) -> Any:
@@ -307,6 +311,6 @@ class JSONFileDB(TinyDB):
         return self.storage
 
     def id_table(self, name: str) -> IdTable:
-        table = self.table(name)
+        table = self.table(name)  # pyright: ignore[reportUnknownMemberType] (TinyDB's **kwargs are unannotated)
         assert isinstance(table, IdTable)
         return table

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 
 from ..core.errors import InvalidInputError
-from ..core.store import Record
+from ..core.store import Record, is_record
 from .records import approval_key, assemble, check_id, clone, message_entry, record_id, session_order
 
 
@@ -128,14 +128,15 @@ class MemoryStore:
         with self._lock:
             return clone(list(self._approvals.values()))
 
-    def add_approval(self, rule: Record) -> None:
-        if not isinstance(rule, Mapping):
+    def add_approval(self, rule: object) -> None:
+        # Checked whatever the annotation: a rule that is not an object must not reach the file.
+        if not is_record(rule):
             raise InvalidInputError("an approval rule must be an object", "rule")
         clean = clone(rule)
         with self._lock:
             self._approvals.setdefault(approval_key(clean), clean)
 
-    def remove_approvals(self, match) -> int:
+    def remove_approvals(self, match: Callable[[Record], bool]) -> int:
         with self._lock:
             keys = [k for k, v in self._approvals.items() if match(v)]
             for key in keys:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from ..core.errors import InvalidInputError
-from ..core.store import Record
+from ..core.store import Record, sub_record
 
 # Ids become file names, so only a safe alphabet is accepted (no separators, no dots).
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -34,10 +34,11 @@ def check_id(value: Any, field: str) -> str:
     return value
 
 
-def record_id(record: Mapping[str, Any], field: str = "id") -> str:
+def record_id(record: object, field: str = "id") -> str:
+    """``record[field]`` as a safe id; ``record`` may come from an import, so its shape is checked."""
     if not isinstance(record, Mapping):
         raise InvalidInputError("record must be an object", field)
-    return check_id(record.get(field), field)
+    return check_id(cast("Mapping[str, object]", record).get(field), field)
 
 
 def message_entry(message: Record, parts: Iterable[Record]) -> Record:
@@ -51,7 +52,7 @@ def assemble(messages: Mapping[str, Record], parts: Mapping[str, Record]) -> lis
     by_message: dict[str, list[Record]] = {}
     for part in parts.values():
         by_message.setdefault(part.get("messageID", ""), []).append(part)
-    entries = []
+    entries: list[Record] = []
     for message_id in sorted(messages):
         mine = sorted(by_message.get(message_id, ()), key=lambda p: p["id"])
         entries.append({"info": messages[message_id], "parts": mine})
@@ -62,7 +63,7 @@ def session_order(sessions: Mapping[str, Record]) -> list[str]:
     """Session ids newest update first; on a tie the smaller id first (``ses_`` ids descend
     with time, so that is the newer session)."""
     def key(session_id: str) -> tuple[float, str]:
-        updated = (sessions[session_id].get("time") or {}).get("updated") or 0
+        updated = sub_record(sessions[session_id], "time").get("updated") or 0
         return (-updated, session_id)
 
     return sorted(sessions, key=key)

@@ -22,13 +22,13 @@ import bisect
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from filelock import FileLock
 
 from ..core.errors import InvalidInputError
-from ..core.store import Record
+from ..core.store import Record, is_record
 from .errors import StorageError
 from ..core.atomic_file import fsync_dir
 from .journal_storage import JournaledJSONStorage
@@ -239,8 +239,9 @@ class TinyDBStore:
         with self._guard:
             return clone(list(self._index.file.snapshot().get("approvals", {}).values()))
 
-    def add_approval(self, rule: Record) -> None:
-        if not isinstance(rule, Mapping):
+    def add_approval(self, rule: object) -> None:
+        # Checked whatever the annotation: a rule that is not an object must not reach the file.
+        if not is_record(rule):
             raise InvalidInputError("an approval rule must be an object", "rule")
         clean = clone(rule)
         key = approval_key(clean)
@@ -248,7 +249,7 @@ class TinyDBStore:
             if key not in data.get("approvals", {}):
                 self._index.id_table("approvals").put(key, clean)
 
-    def remove_approvals(self, match) -> int:
+    def remove_approvals(self, match: Callable[[Record], bool]) -> int:
         with self._guard, self._index.file.transaction() as data:
             keys = [k for k, v in data.get("approvals", {}).items() if match(v)]
             if keys:
@@ -349,7 +350,7 @@ class TinyDBStore:
                  by_message: dict[str, list[Record]]) -> list[Record]:
         """``{info, parts}`` for the given message ids, parts held in memory overriding stored ones."""
         pending = self._pending.get(session_id) or {}
-        entries = []
+        entries: list[Record] = []
         for message_id in order:
             mine = {p["id"]: p for p in by_message.get(message_id, ()) if p["id"] not in pending}
             for part_id, part in pending.items():
