@@ -16,10 +16,12 @@ becomes a failed server whose error names the field; the other servers are not a
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, TypeAdapter, ValidationError, field_validator
+
+from ..core.store import is_record
 
 DEFAULT_TIMEOUT_MS = 5000
 DEFAULT_CONNECT_TIMEOUT_MS = 30000
@@ -84,8 +86,8 @@ class BadEntry(BaseModel):
     error: str
 
 
-def parse_entry(name: str, raw: Any) -> ServerConfig | BadEntry:
-    if not isinstance(raw, dict):
+def parse_entry(name: str, raw: object) -> ServerConfig | BadEntry:
+    if not is_record(raw):
         return BadEntry(error=f"mcp.{name}: expected an object")
     kind = raw.get("type")
     enabled = raw.get("enabled") is not False
@@ -99,7 +101,7 @@ def parse_entry(name: str, raw: Any) -> ServerConfig | BadEntry:
         return BadEntry(type=kind, enabled=enabled, error=f"mcp.{name}.{where}: {first['msg']}")
 
 
-def parse_servers(value: Any) -> dict[str, ServerConfig | BadEntry]:
-    if not isinstance(value, dict):
+def parse_servers(value: object) -> dict[str, ServerConfig | BadEntry]:
+    if not is_record(value):
         return {}
     return {str(name): parse_entry(str(name), raw) for name, raw in value.items()}

@@ -16,12 +16,15 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal, cast
 
 from .. import __version__
 from ..core.tools.base import ToolError
 from .config import LocalServer, RemoteServer, ServerConfig
 from .tools import McpTool
+
+if TYPE_CHECKING:  # the SDK is imported where a connection starts, not with this module
+    from mcp import Client
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ class ServerConnection:
         self.state: State = "starting"
         self.error: str | None = None
         self.tools: dict[str, McpTool] = {}
-        self.client: Any = None
+        self.client: Client | None = None
         self.settled = asyncio.Event()  # set once connected or failed
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -86,12 +89,12 @@ class ServerConnection:
             self._close_stderr()
             self.settled.set()
 
-    async def _connect(self, stack: contextlib.AsyncExitStack) -> Any:
+    async def _connect(self, stack: contextlib.AsyncExitStack) -> Client:
         if isinstance(self.config, LocalServer):
             return await self._connect_local(stack)
         return await self._connect_remote(stack)
 
-    async def _connect_local(self, stack: contextlib.AsyncExitStack) -> Any:
+    async def _connect_local(self, stack: contextlib.AsyncExitStack) -> Client:
         from mcp import Client, StdioServerParameters
         from mcp.client.stdio import stdio_client
 
@@ -106,7 +109,7 @@ class ServerConnection:
                         client_info=_client_info(), message_handler=self._on_message)
         return await stack.enter_async_context(client)
 
-    async def _connect_remote(self, stack: contextlib.AsyncExitStack) -> Any:
+    async def _connect_remote(self, stack: contextlib.AsyncExitStack) -> Client:
         """Streamable HTTP first, then the older HTTP+SSE transport, as OpenCode tries them."""
         from mcp import Client
         from mcp.client.sse import sse_client
@@ -137,7 +140,7 @@ class ServerConnection:
             return client
         raise ConnectError("; ".join(errors))
 
-    async def _list_tools(self, client: Any) -> None:
+    async def _list_tools(self, client: Client) -> None:
         found: dict[str, McpTool] = {}
         cursor = None
         for _ in range(MAX_TOOL_PAGES):
@@ -267,7 +270,7 @@ def describe_error(exc: BaseException, stderr: str = "") -> str:
 
     def walk(error: BaseException) -> None:
         if isinstance(error, BaseExceptionGroup):
-            for inner in error.exceptions:
+            for inner in cast("BaseExceptionGroup[BaseException]", error).exceptions:
                 walk(inner)
             return
         text = (str(error).strip() or type(error).__name__).splitlines()[0]

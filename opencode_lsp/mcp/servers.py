@@ -13,6 +13,7 @@ beside the store and override the config's ``enabled``.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 from ..core.atomic_file import atomic_write
 from ..core.errors import NotFoundError
 from ..core.events import Bus, Event
+from ..core.store import is_record
 from .config import BadEntry, ServerConfig, parse_servers
 from .connection import ServerConnection
 
@@ -183,8 +185,8 @@ class McpServers:
             data = json.loads(self.state_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        toggles = data.get("enabled") if isinstance(data, dict) else None
-        if not isinstance(toggles, dict):
+        toggles = data.get("enabled") if is_record(data) else None
+        if not is_record(toggles):
             return {}
         return {str(k): v for k, v in toggles.items() if isinstance(v, bool)}
 
@@ -228,7 +230,5 @@ class McpServers:
 def _import_sdk() -> None:
     # The SDK's HTTP client logs every request at INFO; that is noise in the editor's log.
     logging.getLogger("httpx2").setLevel(logging.WARNING)
-    import mcp  # noqa: F401
-    import mcp.client.sse  # noqa: F401
-    import mcp.client.stdio  # noqa: F401
-    import mcp.client.streamable_http  # noqa: F401
+    for module in ("mcp", "mcp.client.sse", "mcp.client.stdio", "mcp.client.streamable_http"):
+        importlib.import_module(module)

@@ -68,10 +68,12 @@ class McpTool:
 
 def convert_result(result: Any, data_dir: str | None = None) -> ToolResult:
     """A ``CallToolResult`` (SDK model or its JSON) as the tool part OpenCode stores."""
-    data = result.model_dump(by_alias=True, exclude_none=True) if hasattr(result, "model_dump") else dict(result)
+    data: dict[str, Any] = (result.model_dump(by_alias=True, exclude_none=True) if hasattr(result, "model_dump")
+                            else dict(result))
     texts: list[str] = []
     attachments: list[dict[str, Any]] = []
-    for item in data.get("content") or []:
+    content: list[Any] = data.get("content") or []
+    for item in content:
         kind = item.get("type")
         if kind == "text":
             texts.append(item.get("text", ""))
