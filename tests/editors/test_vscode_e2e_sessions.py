@@ -1,6 +1,6 @@
 """Sessions in a real VS Code (code-server 4.100.3), walked like a person: open a session from the
 tree, rename it, fork it, archive it and find it again under "Archived", unarchive it, delete it;
-undo and redo in the chat. The window and the model are shared with the other e2e modules
+undo and redo in the chat (the undone prompt back in the input, redo one turn at a time). The window and the model are shared with the other e2e modules
 (conftest.py)."""
 
 from __future__ import annotations
@@ -102,3 +102,37 @@ def test_undo_hides_the_todos_it_wrote_and_redo_brings_them_back(vscode, model):
     vscode.send("/redo")
     chat.locator(".message-user", has_text="plan the rename").wait_for(timeout=30000)
     wait_until(lambda: todos.is_visible(), 30, "the todo list back after redo")
+
+
+def test_undo_puts_the_prompt_back_and_redo_brings_back_one_turn(vscode, model):
+    chat = vscode.chat
+    box = chat.locator("#input")
+    vscode.command("opencode: New Session")
+    wait_until(lambda: chat.locator(".message").count() == 0, 30, "an empty chat")
+    for prompt, answer in (("first turn please", "first answer"), ("second turn please", "second answer")):
+        model.set_script([[answer]])
+        vscode.send(prompt)
+        chat.locator(".text-part", has_text=answer).wait_for(timeout=90000)
+        vscode.idle()
+    # Undo: the last turn goes, and its prompt is back in the input to edit and send again.
+    vscode.send("/undo ")
+    chat.locator(".revert-marker").wait_for(timeout=30000)
+    wait_until(lambda: box.input_value() == "second turn please", 30, "the undone prompt in the input")
+    assert chat.locator(".message-user", has_text="second turn").count() == 0
+    # Undo again: the turn before goes, and its prompt takes the place of the one undo put there.
+    vscode.send("/undo ")
+    wait_until(lambda: box.input_value() == "first turn please", 30, "the first prompt in the input")
+    assert chat.locator(".message-user").count() == 0
+    assert "one turn at a time" in chat.locator(".revert-marker").inner_text()
+    vscode.shot("30-undo-prompt-back")
+    # Redo while the input still holds the undone prompt: one turn comes back and the input empties.
+    chat.locator(".revert-marker .redo").click()
+    chat.locator(".message-user", has_text="first turn please").wait_for(timeout=30000)
+    wait_until(lambda: box.input_value() == "", 30, "the input to empty")
+    assert chat.locator(".message-user", has_text="second turn").count() == 0
+    assert chat.locator(".revert-marker").is_visible()
+    # Redo again: the last hidden turn comes back and nothing is reverted any more.
+    chat.locator(".revert-marker .redo").click()
+    chat.locator(".message-user", has_text="second turn please").wait_for(timeout=30000)
+    wait_until(lambda: chat.locator(".revert-marker").count() == 0, 30, "the revert marker to go")
+    vscode.shot("31-redo-one-turn-at-a-time")

@@ -237,6 +237,22 @@ describe("chat panel in Chromium", () => {
     assert.equal(await page.locator(".chip").count(), 1, "the same attachment once");
   });
 
+  it("puts an undone prompt in the input, or quotes it when the user typed something else", async () => {
+    const input = page.locator("#input");
+    await deliver({ type: "undone", text: "second prompt" });
+    assert.equal(await input.inputValue(), "second prompt");
+    await deliver({ type: "undone", text: "first prompt" });
+    assert.equal(await input.inputValue(), "first prompt", "a previous undo's prompt is replaced");
+    await deliver({ type: "redone" });
+    assert.equal(await input.inputValue(), "", "redo takes back what undo put there");
+    await input.fill("my own words");
+    await deliver({ type: "undone", text: `long ${"x".repeat(100)}` });
+    assert.equal(await input.inputValue(), "my own words");
+    assert.equal(await page.locator(".notice").innerText(), `The undone prompt was: long ${"x".repeat(75)}…`);
+    await deliver({ type: "redone" });
+    assert.equal(await input.inputValue(), "my own words", "redo leaves the user's own text");
+  });
+
   it("sends on Enter, keeps Shift+Enter as a newline, and runs / commands", async () => {
     const input = page.locator("#input");
     await input.click();

@@ -20,6 +20,7 @@ import {
   type Todo,
 } from "../shared/protocol";
 import { emptyState, lastUserMessage, loadSession, reduce, reduceAll, toMessages, type ViewState } from "../shared/reducer";
+import { promptText, redoStep, undoTarget } from "../shared/history";
 import { EventsDuringLoad } from "../shared/sessionLoad";
 import { OpenAsks } from "./asks";
 import { attachmentPart, chosen, describe, findWorkspaceFiles, insertAtCursor, mcpSummary, resolvePath } from "./chatHelpers";
@@ -371,17 +372,21 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await this.server.request(Methods.sessionSummarize, { sessionID });
         break;
       case "undo": {
-        // Revert the last user message still visible (before any earlier revert point).
-        const revertPoint = this.state.session?.revert?.messageID;
-        const users = this.state.messages.filter((m) => m.info?.role === "user" && (!revertPoint || m.id < revertPoint));
-        const target = users[users.length - 1];
+        const target = undoTarget(this.state);
         if (!target) return this.notify("info", "Nothing to undo.");
         await this.server.request(Methods.sessionRevert, { sessionID, messageID: target.id });
-        break;
+        await this.open(sessionID);
+        // The panel owns the input: it decides whether the prompt goes there or in a notice.
+        return this.post({ type: "undone", text: promptText(target) });
       }
-      case "redo":
-        await this.server.request(Methods.sessionUnrevert, { sessionID });
-        break;
+      case "redo": {
+        const step = redoStep(this.state);
+        if (!step) return this.notify("info", "Nothing to redo.");
+        if ("revertTo" in step) await this.server.request(Methods.sessionRevert, { sessionID, messageID: step.revertTo });
+        else await this.server.request(Methods.sessionUnrevert, { sessionID });
+        await this.open(sessionID);
+        return this.post({ type: "redone" });
+      }
       case "fork": {
         const fork = await this.server.request<Session>(Methods.sessionFork, { sessionID });
         return this.open(fork.id);

@@ -25,8 +25,8 @@ export type SlashCommandName = "new" | "compact" | "undo" | "redo" | "fork" | "e
 export const SLASH_COMMANDS: ReadonlyArray<{ name: SlashCommandName; description: string }> = [
   { name: "new", description: "Start a new session" },
   { name: "compact", description: "Summarize the session to free context" },
-  { name: "undo", description: "Revert the last message and its file changes" },
-  { name: "redo", description: "Restore what the last undo reverted" },
+  { name: "undo", description: "Revert the last turn and its file changes; its prompt comes back" },
+  { name: "redo", description: "Bring back one undone turn" },
   { name: "fork", description: "Copy this session into a new one" },
   { name: "export", description: "Open the session as OpenCode export JSON" },
 ];
@@ -57,7 +57,11 @@ export type HostToPanel =
   | { type: "queue"; items: QueuedPrompt[] }
   /** A prompt (or /command) the server refused: back in the input, so that nothing typed is lost. */
   | { type: "unsent"; text: string; attachments: Attachment[] }
-  | { type: "mcp"; summary: string | null };
+  | { type: "mcp"; summary: string | null }
+  /** After /undo: the reverted prompt's text, for the input (or a notice when the input is taken). */
+  | { type: "undone"; text: string }
+  /** After /redo: the input is emptied if it still holds what the last undo put there. */
+  | { type: "redone" };
 
 export type PanelToHost =
   | { type: "ready" }

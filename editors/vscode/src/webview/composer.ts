@@ -108,6 +108,18 @@ export class Composer {
     this.input.focus();
   }
 
+  /** What is typed in the input now. */
+  get text(): string {
+    return this.input.value;
+  }
+
+  /** Replace what is typed (an undone prompt coming back, or a redo taking it away). */
+  setText(text: string): void {
+    this.input.value = text;
+    this.closeCompletions();
+    this.input.focus();
+  }
+
   /** A sent prompt the server refused: its text goes back before whatever was typed since. */
   restore(text: string, attachments: Attachment[]): void {
     const typed = this.input.value;

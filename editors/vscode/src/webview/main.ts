@@ -1,6 +1,7 @@
 // The chat panel's script: applies host messages to the view model and draws it.
 
 import type { HostToPanel, PanelToHost, QueuedPrompt, ServerState } from "../shared/messages";
+import { UndoneInput } from "../shared/history";
 import type { AgentInfo, ModelInfo } from "../shared/protocol";
 import { emptyState, isRunning, loadSession, reduce, type ViewState } from "../shared/reducer";
 import { Composer } from "./composer";
@@ -41,6 +42,7 @@ let searchCounter = 0;
 let serverState: ServerState = "starting";
 let queued: QueuedPrompt[] = [];
 const persisted: PersistedState = vscode.getState() ?? {};
+const undone = new UndoneInput();
 
 const view = new TranscriptView(transcript, {
   openFile: (path, startLine, endLine) => post({ type: "openFile", path, startLine, endLine }),
@@ -190,6 +192,15 @@ window.addEventListener("message", (e: MessageEvent<HostToPanel>) => {
       return;
     case "unsent":
       composer.restore(message.text, message.attachments);
+      return;
+    case "undone": {
+      const outcome = undone.undone(composer.text, message.text);
+      if (outcome && "input" in outcome) composer.setText(outcome.input);
+      else if (outcome) notice = { level: "info", message: outcome.notice };
+      break;
+    }
+    case "redone":
+      if (undone.redone(composer.text)) composer.setText("");
       return;
     case "notice":
       notice = { level: message.level, message: message.message };

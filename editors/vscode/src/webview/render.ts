@@ -154,7 +154,7 @@ export class TranscriptView {
 
   private marker: { count: number; el: HTMLElement } | undefined;
 
-  /** After /undo: how much is hidden, and a Redo button that restores it. */
+  /** After /undo: how much is hidden, and a Redo button that brings back one turn per click. */
   private revertMarker(count: number): HTMLElement {
     if (this.marker?.count === count) return this.marker.el;
     const redo = h("button", { type: "button", class: "redo" }, "Redo");
@@ -162,7 +162,7 @@ export class TranscriptView {
     const el = h(
       "div",
       { class: "revert-marker" },
-      h("span", {}, `${count} message${count === 1 ? "" : "s"} reverted — Redo (or /redo) restores them and their file changes`),
+      h("span", {}, `${count} message${count === 1 ? "" : "s"} reverted — Redo (or /redo) brings them back one turn at a time, with their file changes`),
       redo,
     );
     this.marker = { count, el };
