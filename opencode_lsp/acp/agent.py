@@ -93,7 +93,8 @@ class OpencodeAgent:
 
     # --- workspaces -------------------------------------------------------------------------
 
-    def app_for(self, cwd: str) -> App:
+    def app_for(self, cwd: object) -> App:
+        """The app for the client's ``cwd``, which is checked here whatever its declared type."""
         if not isinstance(cwd, str) or not os.path.isabs(cwd):
             raise RequestError.invalid_params({"cwd": "must be an absolute path"})
         root = Path(cwd).resolve()

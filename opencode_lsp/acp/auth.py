@@ -37,7 +37,8 @@ def missing_key_variables(app: App, provider_id: str, model_id: str) -> list[str
         return []
     if found.get("keys_in_environment"):
         return []
-    return [str(k) for k in found.get("missing_keys") or []]
+    missing: list[Any] = found.get("missing_keys") or []  # litellm's result is an untyped dict
+    return [str(k) for k in missing]
 
 
 def auth_required(provider_id: str, variables: list[str]) -> RequestError:

@@ -22,7 +22,7 @@ def registry(app: App) -> CommandRegistry:
 
 
 def announcement(app: App) -> Any:
-    commands = []
+    commands: list[AvailableCommand] = []
     for info in registry(app).list():
         # The template's placeholders, in words: what the user should type after the name.
         hint = " ".join("arguments" if h == "$ARGUMENTS" else h for h in info.hints) or None

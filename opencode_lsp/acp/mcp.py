@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 from acp.schema import AcpMcpServer, HttpMcpServer, McpServerStdio, SseMcpServer
 
+from ..core.store import is_record
+
 if TYPE_CHECKING:  # imported where an app is built (it loads the core)
     from ..app import App
 
@@ -38,7 +40,7 @@ async def add_client_servers(app: App, servers: list[ClientMcpServer] | None) ->
     wanted = as_config(servers)
     if not wanted or app.mcp is None:
         return
-    current: dict[str, Any] = app.mcp.raw if isinstance(app.mcp.raw, dict) else {}
+    current: dict[str, Any] = app.mcp.raw if is_record(app.mcp.raw) else {}
     merged = {**current, **wanted}
     if merged != current:
         await app.mcp.reconfigure(merged)

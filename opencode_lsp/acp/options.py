@@ -17,6 +17,8 @@ from acp.schema import (
     SessionModeState,
 )
 
+from ..core.store import is_record, sub_record
+
 if TYPE_CHECKING:  # imported where an app is built (it loads the core)
     from ..app import App
 
@@ -46,10 +48,10 @@ def model_refs(app: App) -> list[tuple[str, str]]:
     provider = app.provider
     refs = provider.configured_refs() if isinstance(provider, LitellmProvider) else []
     names: dict[str, str] = {}
-    providers = (app.opencode_config().get("provider") or {})
-    for pid, entry in providers.items() if isinstance(providers, dict) else []:
-        for mid, spec in ((entry or {}).get("models") or {}).items():
-            if isinstance(spec, dict) and spec.get("name"):
+    providers = sub_record(app.opencode_config(), "provider")
+    for pid, entry in providers.items():
+        for mid, spec in (sub_record(entry, "models") if is_record(entry) else {}).items():
+            if is_record(spec) and spec.get("name"):
                 names[f"{pid}/{mid}"] = str(spec["name"])
     return [(ref, names.get(ref, ref)) for ref in refs]
 

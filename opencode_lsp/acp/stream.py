@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import acp
-from acp.schema import PermissionOption, SessionInfoUpdate, ToolCallUpdate
+from acp.schema import (
+    ContentToolCallContent,
+    FileEditToolCallContent,
+    PermissionOption,
+    SessionInfoUpdate,
+    TerminalToolCallContent,
+    ToolCallUpdate,
+)
 
 from ..core.events import Event
+from ..core.store import sub_record
 from . import updates
 
 log = logging.getLogger(__name__)
@@ -25,7 +34,7 @@ log = logging.getLogger(__name__)
 def permission_options(request: dict[str, Any]) -> list[PermissionOption]:
     """Allow once / allow always (saying exactly what it grants) / reject."""
     options = [PermissionOption(option_id="once", name="Allow once", kind="allow_once")]
-    always = [p for p in request.get("always") or [] if isinstance(p, str)]
+    always = [p for p in updates.json_items(request.get("always")) if isinstance(p, str)]
     if always:
         permission = request.get("permission", "this")
         if always == ["*"]:
@@ -38,9 +47,9 @@ def permission_options(request: dict[str, Any]) -> list[PermissionOption]:
 
 
 def permission_tool_call(request: dict[str, Any], root: Path) -> ToolCallUpdate:
-    metadata = request.get("metadata") or {}
-    patterns = ", ".join(str(p) for p in request.get("patterns") or [])
-    content = []
+    metadata = sub_record(request, "metadata")
+    patterns = ", ".join(str(p) for p in updates.json_items(request.get("patterns")))
+    content: list[ContentToolCallContent | FileEditToolCallContent | TerminalToolCallContent] = []
     diff = metadata.get("diff")
     if isinstance(diff, str) and diff:
         content.append(acp.tool_content(acp.text_block(f"```diff\n{diff}\n```")))
@@ -48,7 +57,7 @@ def permission_tool_call(request: dict[str, Any], root: Path) -> ToolCallUpdate:
     path = metadata.get("filepath")
     if isinstance(path, str) and path:
         locations = updates.tool_locations("edit", {"input": {"filePath": path}}, root)
-    tool = request.get("tool") or {}
+    tool = sub_record(request, "tool")
     return ToolCallUpdate(
         tool_call_id=tool.get("callID") or request["id"],
         title=f"{request.get('permission')}: {patterns}" if patterns else str(request.get("permission")),
@@ -60,6 +69,13 @@ def permission_tool_call(request: dict[str, Any], root: Path) -> ToolCallUpdate:
                    "always": request.get("always"), "metadata": {k: v for k, v in metadata.items()
                                                                   if isinstance(v, (str, int, float, bool))}},
     )
+
+
+@dataclass(frozen=True)
+class _PermissionAsk:
+    """Queued with the updates so an ask reaches the client in order with what preceded it."""
+
+    request: dict[str, Any]
 
 
 class Pump:
@@ -109,20 +125,20 @@ class Pump:
         props = event.properties
         kind = event.type
         if kind == "message.updated":
-            info = props.get("info") or {}
+            info = sub_record(props, "info")
             self._roles[info.get("id", "")] = info.get("role", "")
         elif kind == "message.part.updated":
-            for update in self._part_updates(session_id, props.get("part") or {}, props.get("delta")):
+            for update in self._part_updates(session_id, sub_record(props, "part"), props.get("delta")):
                 self.send(session_id, update)
         elif kind == "session.updated":
-            title = (props.get("info") or {}).get("title")
+            title = sub_record(props, "info").get("title")
             if isinstance(title, str) and self._titles.setdefault(session_id, title) != title:
                 self._titles[session_id] = title
                 self.send(session_id, SessionInfoUpdate(session_update="session_info_update", title=title))
         elif kind == "todo.updated":
             self.send(session_id, updates.plan(props.get("todos") or []))
         elif kind == "permission.asked":
-            self.send(session_id, ("permission", dict(props)))
+            self.send(session_id, _PermissionAsk(dict(props)))
 
     def _part_updates(self, session_id: str, part: dict[str, Any], delta: str | None) -> list[Any]:
         kind = part.get("type")
@@ -159,7 +175,7 @@ class Pump:
         call_id = part.get("callID")
         if not call_id:
             return []
-        state = part.get("state") or {}
+        state = sub_record(part, "state")
         key = (state.get("status"), state.get("title"))
         previous = self._tools.get(call_id)
         if previous == key:
@@ -176,8 +192,8 @@ class Pump:
         while True:
             session_id, update = await self._queue.get()
             try:
-                if isinstance(update, tuple) and update[0] == "permission":
-                    task = asyncio.ensure_future(self._ask(session_id, update[1]))
+                if isinstance(update, _PermissionAsk):
+                    task = asyncio.ensure_future(self._ask(session_id, update.request))
                     self._asks.add(task)
                     task.add_done_callback(self._asks.discard)
                 else:

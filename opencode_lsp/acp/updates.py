@@ -7,10 +7,12 @@ Pure functions over the stored part dicts (OpenCode's shapes), shared by live st
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import acp
 from acp.schema import PlanEntryPriority, PlanEntryStatus, ToolCallLocation, ToolCallStatus, ToolKind
+
+from ..core.store import Record, is_record, sub_record
 
 # How an editor should present each tool (ACP's ToolKind); anything else is "other".
 _KINDS: dict[str, ToolKind] = {
@@ -35,52 +37,50 @@ _KINDS: dict[str, ToolKind] = {
 _STATUS: dict[str, ToolCallStatus] = {"pending": "pending", "running": "in_progress", "completed": "completed", "error": "failed"}
 
 
+def json_items(value: object) -> list[object]:
+    """A JSON array's items; none when the value is missing or not an array."""
+    return cast("list[object]", value) if isinstance(value, list) else []
+
+
 def tool_kind(tool: str) -> ToolKind:
     return _KINDS.get(tool.lower(), "other")
 
 
 def tool_locations(tool: str, state: dict[str, Any], root: Path) -> list[ToolCallLocation]:
     """The files a call touches, absolute, so the editor can follow along."""
-    data = state.get("input") or {}
+    data = sub_record(state, "input")
     paths: list[str] = []
     for key in ("filePath", "path"):
         value = data.get(key)
         if isinstance(value, str) and value:
             paths.append(value)
             break
-    files = (state.get("metadata") or {}).get("files")
-    if tool == "apply_patch" and isinstance(files, list):
-        paths.extend(path for f in files
-                     if isinstance(f, dict) and isinstance(path := f.get("filePath") or f.get("file"), str))
-    out = []
-    for value in paths:
-        if isinstance(value, str) and value:
-            p = Path(value)
-            out.append(ToolCallLocation(path=str(p if p.is_absolute() else root / p)))
-    return out
+    if tool == "apply_patch":
+        paths.extend(path for f in json_items(sub_record(state, "metadata").get("files"))
+                     if is_record(f) and isinstance(path := f.get("filePath") or f.get("file"), str))
+    return [ToolCallLocation(path=str(p if p.is_absolute() else root / p))
+            for p in (Path(value) for value in paths if value)]
 
 
 def tool_title(part: dict[str, Any]) -> str:
-    state = part.get("state") or {}
+    state = sub_record(part, "state")
     title = state.get("title")
     if title:
         return str(title)
-    data = state.get("input") or {}
+    data = sub_record(state, "input")
     subject = data.get("filePath") or data.get("command") or data.get("pattern") or data.get("url")
     return f"{part.get('tool')} {subject}" if isinstance(subject, str) and subject else str(part.get("tool"))
 
 
 def _diffs(part: dict[str, Any]) -> list[Any]:
     """Diff content for file edits: the whole file before and after, from the tool's metadata."""
-    metadata = (part.get("state") or {}).get("metadata") or {}
-    found = []
+    metadata = sub_record(sub_record(part, "state"), "metadata")
+    found: list[Record] = []
     single = metadata.get("filediff")
-    if isinstance(single, dict):
+    if is_record(single):
         found.append(single)
-    many = metadata.get("files")
-    if isinstance(many, list):
-        found.extend(f for f in many if isinstance(f, dict))
-    out = []
+    found.extend(f for f in json_items(metadata.get("files")) if is_record(f))
+    out: list[Any] = []
     for entry in found:
         path = entry.get("filePath") or entry.get("file")
         after = entry.get("after")
@@ -91,7 +91,7 @@ def _diffs(part: dict[str, Any]) -> list[Any]:
 
 
 def tool_content(part: dict[str, Any]) -> list[Any]:
-    state = part.get("state") or {}
+    state = sub_record(part, "state")
     status = state.get("status")
     content: list[Any] = []
     if status == "completed":
@@ -105,18 +105,18 @@ def tool_content(part: dict[str, Any]) -> list[Any]:
 
 
 def tool_start(part: dict[str, Any], root: Path) -> Any:
-    state = part.get("state") or {}
+    state = sub_record(part, "state")
     return acp.start_tool_call(
         part["callID"], tool_title(part), kind=tool_kind(part["tool"]),
         status=_STATUS.get(str(state.get("status")), "pending"),
         locations=tool_locations(part["tool"], state, root) or None,
         content=tool_content(part) or None,
-        raw_input=state.get("input") or {},
+        raw_input=sub_record(state, "input"),
     )
 
 
 def tool_update(part: dict[str, Any], root: Path) -> Any:
-    state = part.get("state") or {}
+    state = sub_record(part, "state")
     status = _STATUS.get(str(state.get("status")), "pending")
     raw_output = None
     if status == "completed":
@@ -134,7 +134,7 @@ def tool_update(part: dict[str, Any], root: Path) -> Any:
 
 def _public_metadata(metadata: Any) -> Any:
     # Whole-file before/after texts are already in the diff content; do not send them twice.
-    if not isinstance(metadata, dict):
+    if not is_record(metadata):
         return metadata
     return {k: v for k, v in metadata.items() if k not in ("filediff", "files")}
 
