@@ -7,7 +7,6 @@ import {
   type AgentInfo,
   ErrorCodes,
   errorCode,
-  type McpServerStatus,
   type MessageWithParts,
   Methods,
   type ModelInfo,
@@ -20,12 +19,13 @@ import {
   type Todo,
 } from "../shared/protocol";
 import { emptyState, lastUserMessage, loadSession, reduce, reduceAll, toMessages, type ViewState } from "../shared/reducer";
-import { promptText, redoStep, undoTarget } from "../shared/history";
 import { EventsDuringLoad } from "../shared/sessionLoad";
 import { OpenAsks } from "./asks";
-import { attachmentPart, chosen, describe, findWorkspaceFiles, insertAtCursor, mcpSummary, resolvePath } from "./chatHelpers";
+import { attachmentPart, chosen, describe, findWorkspaceFiles, insertAtCursor, resolvePath } from "./chatHelpers";
+import { McpWatch } from "./mcpWatch";
 import { makeNonce, panelHtml } from "./panelHtml";
 import type { ServerClient } from "./serverClient";
+import { runSlashCommand } from "./slashCommands";
 import { readSettings } from "./serverClient";
 
 const CURRENT_SESSION_KEY = "opencode.currentSession";
@@ -45,7 +45,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private queue: Array<QueuedPrompt & { agent?: string; model?: string }> = [];
   /** Permission asks of every session still waiting for an answer (badge, status bar, toasts). */
   readonly asks: OpenAsks;
-  private mcpTimers: NodeJS.Timeout[] = [];
+  /** MCP servers' state in the panel header. */
+  private readonly mcp: McpWatch;
   /** Session loads under way, each recording the events that arrive meanwhile. */
   private readonly loads = new Set<EventsDuringLoad>();
 
@@ -54,6 +55,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly server: ServerClient,
   ) {
     this.state = emptyState(context.workspaceState.get<string>(CURRENT_SESSION_KEY) ?? null);
+    this.mcp = new McpWatch(server, (message) => this.post(message));
     this.asks = new OpenAsks(server, async (sessionID) => {
       await this.reveal();
       if (sessionID !== this.state.sessionID) await this.open(sessionID);
@@ -64,7 +66,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         this.post({ type: "server", state, message });
         if (state === "running") {
           void this.refreshAll().catch((error) => this.notify("error", describe(error)));
-          this.watchMcp();
+          this.mcp.watch();
         } else {
           this.asks.clear();
         }
@@ -84,23 +86,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   async reveal(): Promise<void> {
     await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
-  }
-
-  /** MCP servers' state in the panel header, when the server has MCP support. */
-  private watchMcp(): void {
-    for (const timer of this.mcpTimers) clearTimeout(timer);
-    // Servers connect in the background after start-up: look again a little later.
-    this.mcpTimers = [0, 4000, 15000].map((delay) => setTimeout(() => void this.refreshMcp(), delay));
-  }
-
-  private async refreshMcp(): Promise<void> {
-    if (!this.server.running || !this.server.supports(Methods.mcpStatus)) return this.post({ type: "mcp", summary: null });
-    try {
-      const servers = await this.server.request<McpServerStatus[]>(Methods.mcpStatus, {});
-      this.post({ type: "mcp", summary: mcpSummary(servers) });
-    } catch {
-      this.post({ type: "mcp", summary: null });
-    }
   }
 
   get sessionID(): string | null {
@@ -158,7 +143,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           this.postQueue();
           if (this.server.running) {
             await this.refreshAll();
-            void this.refreshMcp();
+            void this.mcp.refresh();
           }
           const pending = this.pending;
           this.pending = [];
@@ -360,45 +345,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     await this.runRequest(Methods.sessionPrompt, { sessionID, parts, ...choice });
   }
 
-  async slashCommand(name: SlashCommandName): Promise<void> {
-    if (name === "new") {
-      await this.newSession();
-      return;
-    }
-    const sessionID = this.state.sessionID;
-    if (!sessionID) return this.notify("info", `/${name} needs a session: send a message first.`);
-    switch (name) {
-      case "compact":
-        await this.server.request(Methods.sessionSummarize, { sessionID });
-        break;
-      case "undo": {
-        const target = undoTarget(this.state);
-        if (!target) return this.notify("info", "Nothing to undo.");
-        await this.server.request(Methods.sessionRevert, { sessionID, messageID: target.id });
-        await this.open(sessionID);
-        // The panel owns the input: it decides whether the prompt goes there or in a notice.
-        return this.post({ type: "undone", text: promptText(target) });
-      }
-      case "redo": {
-        const step = redoStep(this.state);
-        if (!step) return this.notify("info", "Nothing to redo.");
-        if ("revertTo" in step) await this.server.request(Methods.sessionRevert, { sessionID, messageID: step.revertTo });
-        else await this.server.request(Methods.sessionUnrevert, { sessionID });
-        await this.open(sessionID);
-        return this.post({ type: "redone" });
-      }
-      case "fork": {
-        const fork = await this.server.request<Session>(Methods.sessionFork, { sessionID });
-        return this.open(fork.id);
-      }
-      case "export": {
-        const data = await this.server.request<unknown>(Methods.sessionExport, { sessionID });
-        const doc = await vscode.workspace.openTextDocument({ language: "json", content: JSON.stringify(data, null, 2) });
-        await vscode.window.showTextDocument(doc);
-        return;
-      }
-    }
-    await this.open(sessionID);
+  private async slashCommand(name: SlashCommandName): Promise<void> {
+    if (name === "new") return this.newSession();
+    await runSlashCommand(name, {
+      server: this.server,
+      state: () => this.state,
+      open: (sessionID) => this.open(sessionID),
+      notify: (level, message) => this.notify(level, message),
+      post: (message) => this.post(message),
+    });
   }
 
   private async searchFiles(requestId: number, query: string): Promise<void> {
@@ -406,7 +361,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   dispose(): void {
-    for (const timer of this.mcpTimers) clearTimeout(timer);
+    this.mcp.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
