@@ -41,11 +41,20 @@ def test_chat_gets_most_of_the_side_bar(vscode):
 
 def test_a_refused_prompt_goes_back_in_the_input(vscode):
     # The panel clears its input on sending; when the server refused the prompt (no model
-    # configured, an unknown /command) the text typed was lost with it.
+    # configured, an unknown /command) the text typed was lost with it. As the first prompt of a
+    # new chat it also left the session made for it behind, empty, in the Sessions view.
     chat = vscode.chat
+    vscode.command("opencode: New Session")
+    wait_until(lambda: chat.locator(".message").count() == 0, 30, "an empty chat")
+    vscode.command("opencode: Refresh Sessions")
+    sessions_before = vscode.session_rows().count()
     vscode.send("/nosuchcommand please keep this text")
     chat.locator(".notice-error", has_text="command not found").wait_for(timeout=60000)
     assert chat.locator("#input").input_value() == "/nosuchcommand please keep this text"
+    assert chat.locator("#session-title").inner_text() == "New session"
+    vscode.command("opencode: Refresh Sessions")
+    wait_until(lambda: vscode.session_rows().count() == sessions_before, 30, "no session left by the refused prompt")
+    assert vscode.session_row("New session").count() == 0
     chat.locator("#input").fill("")
 
 

@@ -269,19 +269,39 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     await this.open(null);
   }
 
-  private async ensureSession(): Promise<string> {
-    if (this.state.sessionID) return this.state.sessionID;
-    const session = await this.server.request<Session>(Methods.sessionCreate, {});
+  /** Run `prompt` in the chat's session, or in a new one when the chat has none yet. */
+  private async inSession(prompt: (sessionID: string) => Promise<void>): Promise<void> {
+    if (this.state.sessionID) return prompt(this.state.sessionID);
+    return this.inNewSession(prompt);
+  }
+
+  /**
+   * Create a session, show it and run `prompt` in it. When the server refuses the prompt the new
+   * session holds nothing: it is deleted again, so the Sessions view keeps no empty entry (the
+   * refused text goes back in the input as for any refusal).
+   */
+  private async inNewSession(prompt: (sessionID: string) => Promise<void>, title?: string): Promise<void> {
+    const session = await this.server.request<Session>(Methods.sessionCreate, title ? { title } : {});
     await this.open(session.id);
-    return session.id;
+    try {
+      await prompt(session.id);
+    } catch (error) {
+      await this.dropIfEmpty(session.id).catch(() => undefined); // the refusal is what the user is told
+      throw error;
+    }
+  }
+
+  private async dropIfEmpty(sessionID: string): Promise<void> {
+    const messages = await this.server.request<MessageWithParts[]>(Methods.sessionMessages, { sessionID, limit: 1 });
+    if (messages.length) return; // the prompt got in (a run that failed later): the session stays
+    await this.server.request(Methods.sessionDelete, { sessionID });
+    if (this.state.sessionID === sessionID) await this.open(null);
   }
 
   /** Start a run in a new session shown in the chat (editor commands such as Fix). */
   async runInNewSession(parts: PromptPart[], title?: string): Promise<void> {
     await this.reveal();
-    const session = await this.server.request<Session>(Methods.sessionCreate, title ? { title } : {});
-    await this.open(session.id);
-    await this.runRequest(Methods.sessionPrompt, { sessionID: session.id, parts });
+    await this.inNewSession((sessionID) => this.runRequest(Methods.sessionPrompt, { sessionID, parts }), title);
   }
 
   /** Reveal the panel and add a file (or a selection of it) to the next message. */
@@ -311,20 +331,22 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.postQueue();
       return;
     }
-    const sessionID = await this.ensureSession();
-    try {
-      await this.runRequest(Methods.sessionPrompt, { sessionID, parts, ...chosen(agent, model) });
-    } catch (error) {
-      if (errorCode(error) !== ErrorCodes.sessionBusy) throw error;
-      // Busy with a run this panel has not heard of yet (e.g. started from a code action).
-      this.queue.unshift({ text, attachments, agent, model });
-      this.postQueue();
-    }
+    await this.inSession(async (sessionID) => {
+      try {
+        await this.runRequest(Methods.sessionPrompt, { sessionID, parts, ...chosen(agent, model) });
+      } catch (error) {
+        if (errorCode(error) !== ErrorCodes.sessionBusy) throw error;
+        // Busy with a run this panel has not heard of yet (e.g. started from a code action).
+        this.queue.unshift({ text, attachments, agent, model });
+        this.postQueue();
+      }
+    });
   }
 
   private async customCommand(name: string, args: string, agent?: string, model?: string): Promise<void> {
-    const sessionID = await this.ensureSession();
-    await this.runRequest(Methods.sessionCommand, { sessionID, command: name, arguments: args, ...chosen(agent, model) });
+    await this.inSession((sessionID) =>
+      this.runRequest(Methods.sessionCommand, { sessionID, command: name, arguments: args, ...chosen(agent, model) }),
+    );
   }
 
   private async retry(): Promise<void> {
