@@ -231,6 +231,9 @@ def test_stop_before_the_first_token(vscode, model):
     wait_until(lambda: chat.locator(".message-aborted").count() == aborted + 1, 30, "Canceled on the stopped reply")
     assert chat.locator(".session-error, .message-error").count() == 0
     assert chat.locator(".text-part", has_text="too late").count() == 0
+    # The model reported no usage before the stop: the reply's footer shows no "0 tokens".
+    stopped = chat.locator(".message-assistant", has=chat.locator(".message-aborted")).last
+    assert stopped.locator(".message-usage").count() == 0, stopped.inner_text()
     # The chat takes the next prompt as usual.
     vscode.send("go on")
     chat.locator(".text-part", has_text="after the stop").wait_for(timeout=90000)

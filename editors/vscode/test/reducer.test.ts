@@ -8,6 +8,8 @@ import {
   isRunning,
   lastUserMessage,
   loadSession,
+  type MessageView,
+  messageUsage,
   mergePart,
   reduce,
   reduceAll,
@@ -100,6 +102,20 @@ describe("reducer over the recorded run", () => {
     assert.ok(usage.tokens > 0);
     const costs = final.messages.reduce((sum, m) => sum + (m.info?.role === "assistant" ? m.info.cost : 0), 0);
     assert.equal(usage.cost, costs);
+  });
+
+  it("gives a reply stopped before any usage no token count (not 0 tokens)", () => {
+    const reply = final.messages.find((m) => m.info?.role === "assistant" && m.info.tokens.output > 0);
+    const info = reply?.info;
+    assert.ok(reply && info?.role === "assistant");
+    const none = { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } };
+    const stopped = (tokens: typeof none, cost: number): MessageView => ({
+      ...reply,
+      info: { ...info, tokens, cost, error: { name: "MessageAbortedError", data: { message: "aborted" } } },
+    });
+    assert.equal(messageUsage(stopped(none, 0)), null);
+    assert.deepEqual(messageUsage(stopped({ ...none, input: 200, output: 5 }, 0)), { tokens: 205, cost: 0 }, "usage reported before the stop stays");
+    assert.ok(messageUsage(reply), "a finished reply keeps its usage");
   });
 
   it("keeps the todo list the agent wrote", () => {

@@ -189,10 +189,16 @@ function tokenTotal(tokens: Tokens | undefined): number {
   return tokens.input + tokens.output + tokens.reasoning + tokens.cache.read + tokens.cache.write;
 }
 
+/**
+ * A reply's usage, or null when there is none to show: a reply stopped (or failed) before the
+ * model reported any usage has no token count, not a count of 0.
+ */
 export function messageUsage(message: MessageView): Usage | null {
   const info = message.info;
   if (!info || info.role !== "assistant") return null;
-  return { tokens: tokenTotal(info.tokens), cost: info.cost ?? 0 };
+  const tokens = tokenTotal(info.tokens);
+  if (info.error && tokens === 0 && !info.cost) return null;
+  return { tokens, cost: info.cost ?? 0 };
 }
 
 /** Session totals: cost adds up; tokens are the last reply's (its input already holds the history). */
