@@ -76,6 +76,7 @@ def test_sessions_tree_open_rename_fork_archive_delete(vscode, model):
     dialog = vscode.page.locator(".monaco-dialog-box")
     dialog.wait_for(timeout=20000)
     assert "Topic two" in dialog.inner_text()
+    assert "child" not in dialog.inner_text()  # it has none: the question does not mention them
     dialog.locator(".monaco-button", has_text="Delete").click()
     wait_until(lambda: vscode.session_row("Topic two").count() == 0, 30, "Topic two to be deleted")
     wait_until(lambda: chat.locator(".message").count() == 0, 30, "the chat to empty")
@@ -136,3 +137,23 @@ def test_undo_puts_the_prompt_back_and_redo_brings_back_one_turn(vscode, model):
     chat.locator(".message-user", has_text="second turn please").wait_for(timeout=30000)
     wait_until(lambda: chat.locator(".revert-marker").count() == 0, 30, "the revert marker to go")
     vscode.shot("31-redo-one-turn-at-a-time")
+
+
+def test_delete_asks_about_child_sessions_only_when_there_are_some(vscode, model):
+    chat = vscode.chat
+    vscode.command("opencode: New Session")
+    wait_until(lambda: chat.locator(".message").count() == 0, 30, "an empty chat")
+    task = {"description": "Find python files", "prompt": "List the python files", "subagent_type": "general"}
+    model.set_script([[{"tool_call": {"name": "task", "arguments": task, "id": "t1"}}], ["There is hello.py."], ["The subagent found hello.py."]])
+    vscode.send("look for python files")
+    chat.locator(".text-part", has_text="The subagent found hello.py.").wait_for(timeout=90000)
+    vscode.idle()
+    wait_until(lambda: chat.locator("#session-title").inner_text() == "Greeting helper", 60, "the generated title")
+    rename_current(vscode, "Parent with a subtask")
+    vscode.context_menu(vscode.session_row("Parent with a subtask").first, "Delete Session")
+    dialog = vscode.page.locator(".monaco-dialog-box")
+    dialog.wait_for(timeout=20000)
+    assert 'Delete "Parent with a subtask" and its child session?' in dialog.inner_text()
+    vscode.shot("32-delete-with-child-session")
+    dialog.locator(".monaco-button", has_text="Delete").click()
+    wait_until(lambda: vscode.session_row("Parent with a subtask").count() == 0, 30, "the session to be deleted")

@@ -2,6 +2,7 @@
 
 import { existsSync } from "node:fs";
 import * as vscode from "vscode";
+import { deleteSessionQuestion } from "../shared/confirm";
 import { type Approval, Methods, type Session } from "../shared/protocol";
 import { ApiKeys, promptForApiKey } from "./apiKeys";
 import { ChatViewProvider } from "./chatView";
@@ -146,11 +147,8 @@ function sessionCommands(chat: ChatViewProvider, tree: SessionsTreeProvider, cli
     vscode.commands.registerCommand("opencode.sessions.delete", async (item?: SessionItem) => {
       const session = await pickSession(item);
       if (!session) return;
-      const answer = await vscode.window.showWarningMessage(
-        `Delete "${session.title}" and its child sessions?`,
-        { modal: true },
-        "Delete",
-      );
+      const children = await client.request<Session[]>(Methods.sessionChildren, { sessionID: session.id });
+      const answer = await vscode.window.showWarningMessage(deleteSessionQuestion(session.title, children.length), { modal: true }, "Delete");
       if (answer !== "Delete") return;
       await client.request(Methods.sessionDelete, { sessionID: session.id });
       if (chat.sessionID === session.id) await chat.open(null);
