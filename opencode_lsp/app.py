@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # built on first use, so imported there
     from .core.compaction import Compaction
     from .core.prompt import SessionRunner
     from .core.revert import Reverts
+    from .core.run_state import Run
     from .core.snapshot import Snapshots
     from .core.summary import Summaries
     from .mcp import McpServers
@@ -42,7 +43,10 @@ class App:
         self.config = config
         self.bus = Bus()
         self.store = store
-        self.sessions = SessionManager(store, self.bus, str(root))
+        # The runs of this process by session: the runner keeps them, and the session manager
+        # reads it to tell a run in progress from one a crash left unfinished.
+        self.runs: dict[str, Run] = {}
+        self.sessions = SessionManager(store, self.bus, str(root), running=self.runs)
         # Where tools keep large outputs they truncated: beside the store, never in the repo.
         self.data_dir = data_dir or root / ".opencode-lsp"
         self._agent_registry: AgentRegistry | None = None
@@ -115,7 +119,7 @@ class App:
         if self._runner is None:
             from .core.prompt import SessionRunner
 
-            self._runner = SessionRunner(self)
+            self._runner = SessionRunner(self, self.runs)
         return self._runner
 
     @property

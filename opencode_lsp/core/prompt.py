@@ -33,12 +33,13 @@ SHELL_NOTE = "The user ran the following shell command themselves."
 
 
 class SessionRunner:
-    def __init__(self, app: CoreApp):
+    def __init__(self, app: CoreApp, runs: dict[str, Run]):
         self.app = app
-        self.runs: dict[str, Run] = {}
+        # The runs of this process by session. The composition root made this table and gave
+        # it to the SessionManager too, whose reads close what a killed process left open in
+        # any session not in it.
+        self.runs = runs
         self.background: set[asyncio.Task[Any]] = set()
-        # Reads of a session that is not running here close what a killed process left open.
-        app.sessions.is_running = self.is_busy
 
     @property
     def sessions(self) -> SessionManager:

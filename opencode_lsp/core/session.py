@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Container, Iterable
 
 from .. import OPENCODE_VERSION
 from . import events
@@ -63,14 +63,16 @@ def project_path(directory: str) -> str:
 
 
 class SessionManager:
-    def __init__(self, store: Store, bus: Bus, directory: str, project_id: str = "global"):
+    def __init__(self, store: Store, bus: Bus, directory: str, *, running: Container[str],
+                 project_id: str = "global"):
         self.store = store
         self.bus = bus
         self.directory = directory
         self.project_id = project_id
-        # Whether a session has a run in this process; the SessionRunner installs its own check.
-        # Without one nothing runs, so every unfinished message is left over from a dead process.
-        self.is_running: Callable[[str], bool] = lambda session_id: False
+        # The ids of the sessions running in this process (the composition root gives the
+        # runner's table of runs): an unfinished message of any other session is left over
+        # from a process that died, and reading it closes it.
+        self.running = running
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -243,7 +245,7 @@ class SessionManager:
         # Only the page is read; a run a crash left open is closed when its page is read
         # (it is among the newest messages, the page every client reads first).
         entries = self.store.list_messages(session_id, limit=limit, before=before)
-        if not self.is_running(session_id) and not self.store.run_active_elsewhere(session_id):
+        if session_id not in self.running and not self.store.run_active_elsewhere(session_id):
             entries = self.close_interrupted(session_id, entries)
         return entries
 

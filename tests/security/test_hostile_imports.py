@@ -25,7 +25,7 @@ NUMBERS = itertools.count()
 
 
 def seeded(tmp: Path) -> tuple[SessionManager, str, dict]:
-    sessions = SessionManager(TinyDBStore(tmp / f"store{next(NUMBERS)}"), Bus(), "/ws")
+    sessions = SessionManager(TinyDBStore(tmp / f"store{next(NUMBERS)}"), Bus(), "/ws", running=())
     info = sessions.create(title="precious")
     mid = new_id("msg")
     sessions.update_message(UserMessage(id=mid, sessionID=info.id, time={"created": 1}, agent="build",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opencode_lsp.core.events import Bus
 from opencode_lsp.core.ids import new_id
-from opencode_lsp.core.message import StepFinishPart, Tokens, UserMessage
+from opencode_lsp.core.message import AssistantMessage, AssistantPath, AssistantTime, StepFinishPart, Tokens, UserMessage
 from opencode_lsp.core.session import SessionManager
 from opencode_lsp.storage import MemoryStore
 
@@ -22,7 +22,7 @@ def message(sessions: SessionManager, sid: str) -> str:
 
 
 def manager() -> SessionManager:
-    return SessionManager(MemoryStore(), Bus(), "/ws")
+    return SessionManager(MemoryStore(), Bus(), "/ws", running=())
 
 
 def test_usage_rolls_up_and_goes_down_when_parts_go():
@@ -64,7 +64,7 @@ def test_new_sessions_carry_opencodes_path_and_question_rules(tmp_path):
     its own rules gets no such rules."""
     (tmp_path / "repo" / ".git").mkdir(parents=True)
     (tmp_path / "repo" / "sub" / "deep").mkdir(parents=True)
-    sessions = SessionManager(MemoryStore(), Bus(), str(tmp_path / "repo"))
+    sessions = SessionManager(MemoryStore(), Bus(), str(tmp_path / "repo"), running=())
     top = sessions.create()
     assert top.path == ""
     assert [r.dump() for r in top.permission] == [{"permission": p, "pattern": "*", "action": "deny"}
@@ -77,3 +77,20 @@ def test_new_sessions_carry_opencodes_path_and_question_rules(tmp_path):
     assert child.permission is None
     own = sessions.create(permission=[{"permission": "bash", "pattern": "*", "action": "ask"}])
     assert [r.permission for r in own.permission] == ["bash"]
+
+
+def test_reading_closes_an_open_answer_only_of_a_session_not_running_here():
+    running: set[str] = set()
+    sessions = SessionManager(MemoryStore(), Bus(), "/ws", running=running)
+    sid = sessions.create().id
+    user = message(sessions, sid)
+    sessions.update_message(AssistantMessage(
+        id=new_id("msg"), sessionID=sid, parentID=user, time=AssistantTime(created=1), modelID="m",
+        providerID="p", mode="build", agent="build", path=AssistantPath(cwd="/ws", root="/ws")))
+    # The table the manager was given is the one it reads: a run in it is left alone...
+    running.add(sid)
+    assert sessions.messages(sid)[-1]["info"]["time"].get("completed") is None
+    # ...and once the run is gone, what it left open reads as aborted (a crash's leftover).
+    running.discard(sid)
+    answer = sessions.messages(sid)[-1]["info"]
+    assert answer["time"]["completed"] and answer["error"]["name"] == "MessageAbortedError"
