@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import json
 import logging
 import signal
 import sys
@@ -17,7 +16,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import orjson
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
@@ -30,6 +28,7 @@ from ..process_exit import exit_code, leave
 from ..core.events import Event
 from . import methods as m
 from .converter import raw_converter
+from .framing import BoundedStdin, StreamSource, encode_message, frame, serve_messages
 
 if TYPE_CHECKING:
     from ..app import App
@@ -72,38 +71,29 @@ class OpencodeProtocol(LanguageServerProtocol):
             self._request_futures.pop(msg_id, None)
             outer.add_done_callback(lambda done: inner.cancel() if done.cancelled() else None)
 
-    def write_frame(self, body: bytes) -> bool:
-        """Put one encoded message on the transport, framed (Content-Length counted in bytes, as
-        LSP requires) unless the transport frames messages itself. False when there is no
-        transport; errors from the transport propagate. Every message the server sends goes
-        through here."""
-        if self.writer is None:
-            return False
-        if self._include_headers:
-            body = b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
-        result = self.writer.write(body)
-        if inspect.isawaitable(result):
-            asyncio.ensure_future(result)
-        return True
-
     def _send_data(self, data: Any) -> None:
-        """pygls' sender, with orjson: several times faster on large results (a long session's
-        messages)."""
+        """The one writer: every message the server sends ends here, encoded once and framed
+        (pygls' responses, requests and notifications, the plain-JSON notifications of
+        ``OpencodeServer.send_soon``, the errors for frames that could not be read). A failed
+        write means the editor went away: said once, and the run goes on and is stored."""
         if not data:
             return
         try:
-            try:
-                body = orjson.dumps(data, default=self._serialize_message)
-            except TypeError:  # something orjson cannot encode (e.g. non-string keys)
-                body = json.dumps(data, default=self._serialize_message).encode()
-            if not self.write_frame(body):
-                log.error("unable to send data: no transport")
-        except BrokenPipeError:
-            log.error("the client went away (broken pipe)")
-            raise
-        except Exception as error:
-            log.exception("error sending data")
+            body = encode_message(data, self._serialize_message)
+        except Exception as error:  # no encoder takes it: a bug in whoever built the message
+            log.exception("could not encode a message")
             self._server._report_server_error(error, JsonRpcException)
+            return
+        writer = self.writer
+        if writer is None:
+            log.error("unable to send data: no transport")
+            return
+        try:
+            result = writer.write(frame(body) if self._include_headers else body)
+            if inspect.isawaitable(result):
+                asyncio.ensure_future(result)
+        except Exception as exc:
+            cast(OpencodeServer, self._server).lost_client(exc)
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):
@@ -171,9 +161,10 @@ class OpencodeServer(LanguageServer):
         self.send_soon(m.EVENT_NOTIFICATION, event.dump())
 
     def send_soon(self, method: str, params: Any) -> None:
-        """Send a notification from any thread. Plain-JSON params take a fast path: orjson
-        straight to the transport, since streaming sends one per delta."""
-        send = self._send_raw if isinstance(params, dict) else self.protocol.notify
+        """Send a notification from any thread. Plain-JSON params (every ``$/progress`` report
+        and event, one per streamed delta) are wrapped here and serialised once, by orjson, in
+        the protocol's writer; lsprotocol's classes go through pygls' ``notify`` to that writer."""
+        send = self._notify_plain if isinstance(params, dict) else self.protocol.notify
         loop = self.loop
         if loop is not None and threading.get_ident() != self._loop_thread:
             loop.call_soon_threadsafe(send, method, params)
@@ -183,21 +174,19 @@ class OpencodeServer(LanguageServer):
     def _protocol(self) -> OpencodeProtocol:
         return cast(OpencodeProtocol, self.protocol)  # built from protocol_cls in __init__
 
-    def _send_raw(self, method: str, params: dict[str, Any]) -> None:
-        try:
-            self._protocol().write_frame(orjson.dumps({"jsonrpc": "2.0", "method": method, "params": params}))
-        except Exception as exc:  # the editor went away; the run goes on and is stored
-            if not self.client_gone:
-                self.client_gone = True  # said once; later sends fail silently
-                log.warning("the client is gone (could not send %s: %s)", method, exc)
+    def _notify_plain(self, method: str, params: dict[str, Any]) -> None:
+        self._protocol()._send_data({"jsonrpc": "2.0", "method": method, "params": params})
 
     def _send_frame_error(self, code: int, message: str) -> None:
         """Answer a frame that could not be read (its id is unknown, so null)."""
-        try:
-            self._protocol().write_frame(
-                orjson.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}))
-        except Exception as exc:  # the editor went away
-            log.warning("could not report a bad frame: %s", exc)
+        self._protocol()._send_data({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}})
+
+    def lost_client(self, error: Exception) -> None:
+        """A write to the editor failed: it is gone. Said once (a log record would be sent to
+        the editor too); later writes fail quietly."""
+        if not self.client_gone:
+            self.client_gone = True
+            log.warning("the client is gone (a write failed: %s)", error)
 
     # --- workspace ----------------------------------------------------------------------------
 
@@ -240,8 +229,6 @@ class OpencodeServer(LanguageServer):
         be cut off before its aborted message and held-back parts reach the disk. So the runs
         are aborted and the store flushed here first, and the process exits after."""
         from pygls.io_ import StdoutWriter
-
-        from .framing import BoundedStdin, serve_messages
 
         self._stop_event = stop_event = threading.Event()
         reader = BoundedStdin(stdin or sys.stdin.buffer, self.thread_pool)
@@ -295,8 +282,6 @@ class OpencodeServer(LanguageServer):
     def start_tcp(self, host: str, port: int) -> None:
         """Serve one client over TCP with the framing stdio uses (pygls' own loop trusts any
         Content-Length); when it disconnects, stop its runs, flush the store and exit."""
-        from .framing import StreamSource, serve_messages
-
         self._stop_event = stop = threading.Event()
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
