@@ -25,6 +25,7 @@ from .host import CoreApp, Stepper
 from .ids import new_id, now_ms
 from .llm import ChatRequest
 from .processor import ProgressUpdate
+from .run_plan import RunPlan
 from .message import (
     AssistantMessage,
     AssistantPath,
@@ -427,17 +428,19 @@ class Compaction:
         info = sessions.get(session_id)
         sessions.update(session_id, time=info.time.model_copy(update={"compacting": when}))
 
-    async def summarize(self, session_id: str, model: dict[str, str] | None = None) -> bool:
-        """``opencode/session/summarize``: compact now (the session must be idle)."""
+    async def summarize(self, session_id: str, model: dict[str, str] | None = None, *,
+                        plan: RunPlan | None = None) -> bool:
+        """``opencode/session/summarize``: compact now (the session must be idle). ``plan``:
+        the runner's ``resolve`` for ``model``, when the caller has shown it already."""
         from .errors import InvalidInputError
 
         runner, sessions = self.app.runner, self.app.sessions
         runner.ensure_idle(session_id)
         if not sessions.messages(session_id):
             raise InvalidInputError("the session has no messages to summarise", "sessionID")
-        agent = runner.resolve_agent(session_id, None)
-        ref = runner.resolve_model(session_id, model, agent)
-        user, _ = new_request(sessions, session_id, agent, ref, auto=False)
+        if plan is None:
+            plan = runner.resolve(session_id, None, model)
+        user, _ = new_request(sessions, session_id, plan.agent, plan.model, auto=False)
         await runner.run_existing(session_id)
         answer = next((e for e in sessions.messages(session_id)
                        if e["info"].get("parentID") == user.id and e["info"].get("summary")), None)

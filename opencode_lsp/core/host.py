@@ -18,6 +18,7 @@ from .llm import ChatRequest, LanguageModel, ModelProvider
 from .message import AssistantMessage, MessageWithParts, ModelRef, PatchPart, UserMessage
 from .permission import PermissionBroker
 from .processor import StepResult, ToolExecutor
+from .run_plan import RunPlan
 from .session import SessionManager
 from .snapshot import Snapshots
 from .tools.base import Workspace
@@ -34,6 +35,9 @@ class Runner(Protocol):
     async def run_existing(self, session_id: str) -> MessageWithParts: ...
 
     def ensure_idle(self, session_id: str) -> None: ...
+
+    def resolve(self, session_id: str, agent: str | None, model: dict[str, str] | None,
+                agents: AgentRegistry | None = None) -> RunPlan: ...
 
     def resolve_agent(self, session_id: str, requested: str | None, agents: AgentRegistry | None = None) -> str: ...
 

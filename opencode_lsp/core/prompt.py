@@ -18,6 +18,7 @@ from .agent import AgentRegistry
 from .errors import BusyError, InvalidInputError, NotFoundError
 from .host import CoreApp
 from .message import MessageWithParts, ModelRef, SessionModel, UserMessage
+from .run_plan import RunPlan
 from .run_state import Run
 from .session import SessionManager, is_default_title
 from .step import StepRunner
@@ -61,6 +62,30 @@ class SessionRunner:
 
     # --- model and agent resolution -------------------------------------------------------
 
+    async def plan(self, session_id: str, request: PromptInput, agents: AgentRegistry | None = None) -> RunPlan:
+        """What ``request`` will run with. Resolve once and hand the plan to ``prompt`` or
+        ``submit``, so what a caller shows (the editor's progress label) is what runs. A pending
+        revert is applied first: the messages it drops must not be resolved from."""
+        await self._apply_pending_revert(session_id)
+        return self.resolve(session_id, request.agent, request.model, agents)
+
+    def shell_plan(self, session_id: str, agent: str | None = None) -> RunPlan:
+        """What a user's shell command is recorded with: no model is needed to run a command, so
+        with none configured the record names a placeholder."""
+        try:
+            return self.resolve(session_id, agent, None)
+        except NotConfiguredError:
+            return RunPlan(agent=self.resolve_agent(session_id, agent),
+                           model=ModelRef(providerID="opencode", modelID="shell"), agents=self.app.agents)
+
+    def resolve(self, session_id: str, agent: str | None, model: dict[str, str] | None,
+                agents: AgentRegistry | None = None) -> RunPlan:
+        """The agent (requested, else the session's, else the default) and the model for it
+        (``resolve_model``), in ``agents`` (default: the workspace's current registry)."""
+        registry = agents if agents is not None else self.app.agents
+        name = self.resolve_agent(session_id, agent, registry)
+        return RunPlan(agent=name, model=self.resolve_model(session_id, model, name, registry), agents=registry)
+
     def resolve_model(self, session_id: str, request_model: dict[str, str] | None, agent_name: str,
                       agents: AgentRegistry | None = None) -> ModelRef:
         """Request, then agent, then session, then last user message, then config default.
@@ -100,27 +125,26 @@ class SessionRunner:
     # --- prompting ------------------------------------------------------------------------
 
     async def prompt(self, session_id: str, request: PromptInput, *,
-                     agents: AgentRegistry | None = None) -> MessageWithParts:
+                     agents: AgentRegistry | None = None, plan: RunPlan | None = None) -> MessageWithParts:
         """Store the user message, run (or join the running loop), answer with this prompt's own
         answer: the last assistant message made for it. ``agents``: the registry to resolve and
         run with (a subagent's: its caller's, as the caller's run started); default: the
-        workspace's current one."""
-        user, parts, run = await self.submit(session_id, request, agents=agents)
+        workspace's current one. ``plan``: what ``self.plan`` resolved for ``request``."""
+        user, parts, run = await self.submit(session_id, request, agents=agents, plan=plan)
         if run is None:
             return MessageWithParts(info=user, parts=parts)
         await asyncio.shield(run.done)
         return self.answer_to(session_id, user.id)
 
-    async def submit(self, session_id: str, request: PromptInput, *,
-                     agents: AgentRegistry | None = None) -> tuple[UserMessage, list[Any], "Run | None"]:
+    async def submit(self, session_id: str, request: PromptInput, *, agents: AgentRegistry | None = None,
+                     plan: RunPlan | None = None) -> tuple[UserMessage, list[Any], "Run | None"]:
         """Store the user message and start the loop, or leave it to the running loop (which
         picks it up after its current step, as OpenCode does). Returns once the run has started."""
-        info = self.sessions.get(session_id)
-        if info.revert is not None:
-            await self.app.revert.cleanup(session_id)
-        registry = agents if agents is not None else self.app.agents
-        agent = self.resolve_agent(session_id, request.agent, registry)
-        model = self.resolve_model(session_id, request.model, agent, registry)
+        if plan is None:
+            plan = await self.plan(session_id, request, agents)
+        else:  # a revert made since the plan was resolved
+            await self._apply_pending_revert(session_id)
+        registry, agent, model = plan.agents, plan.agent, plan.model
         user, parts = await build_user_message(
             session_id=session_id, parts=request.parts, agent=agent, model=model,
             workspace=self.app.workspace, system=request.system, format=request.format,
@@ -141,6 +165,10 @@ class SessionRunner:
         if run is None:
             run = self._start(session_id, agents=registry)
         return user, parts, run
+
+    async def _apply_pending_revert(self, session_id: str) -> None:
+        if self.sessions.get(session_id).revert is not None:
+            await self.app.revert.cleanup(session_id)
 
     def answer_to(self, session_id: str, user_id: str) -> MessageWithParts:
         """The last assistant message answering ``user_id`` (else the session's last one)."""
@@ -166,23 +194,22 @@ class SessionRunner:
         await asyncio.shield(run.done)
         return self.last_assistant(session_id)
 
-    async def shell(self, session_id: str, command: str, agent: str | None = None) -> MessageWithParts:
-        """The user's own shell command, run now and recorded as a bash tool part."""
+    async def shell(self, session_id: str, command: str, agent: str | None = None, *,
+                    plan: RunPlan | None = None) -> MessageWithParts:
+        """The user's own shell command, run now and recorded as a bash tool part. ``plan``:
+        what ``shell_plan`` resolved for ``agent``."""
         self.sessions.get(session_id)
         self.ensure_idle(session_id)
-        agent_name = self.resolve_agent(session_id, agent)
-        try:
-            model = self.resolve_model(session_id, None, agent_name)
-        except NotConfiguredError:  # no model is needed to run a command
-            model = ModelRef(providerID="opencode", modelID="shell")
+        if plan is None:
+            plan = self.shell_plan(session_id, agent)
         user, parts = await build_user_message(
-            session_id=session_id, agent=agent_name, model=model, workspace=self.app.workspace,
+            session_id=session_id, agent=plan.agent, model=plan.model, workspace=self.app.workspace,
             parts=[{"type": "text", "text": SHELL_NOTE, "synthetic": True}],
         )
         self.sessions.update_message(user)
         for part in parts:
             self.sessions.update_part(part)
-        run = self._start(session_id, lambda stepper: stepper.shell(user, command))
+        run = self._start(session_id, lambda stepper: stepper.shell(user, command), agents=plan.agents)
         await asyncio.shield(run.done)
         return self.last_assistant(session_id)
 

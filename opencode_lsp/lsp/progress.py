@@ -8,14 +8,18 @@ progress only for the human line). Reports are sent as raw ``$/progress`` notifi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 from ..core.events import Event
+from ..core.run_plan import RunPlan
 from .host import ServerHost
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 TOOL_WORDS = {"edit": "Editing", "write": "Writing", "apply_patch": "Patching", "read": "Reading",
@@ -133,3 +137,26 @@ class RunProgress:
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.finish("aborted" if exc_info[0] else "done")
+
+
+def label(plan: RunPlan, doing: str | None = None) -> str:
+    """The ``begin`` report's message: ``<agent> · <provider/model>`` (protocol.md) from the
+    plan the run uses; ``doing`` stands for the agent when the run is not the agent's (compaction)."""
+    return f"{doing or plan.agent} · {plan.model.providerID}/{plan.model.modelID}"
+
+
+async def run_with_progress(ls: ServerHost, session_id: str, token: Any, title_message: str,
+                            start: Callable[[], Awaitable[T]], ended: Callable[[T], str]) -> T:
+    """The life of a run a request waits for: progress begins, the model library is loaded,
+    ``start()`` runs and the end report says ``ended(result)``. Cancelling the request
+    (``$/cancelRequest``) stops the run as ``opencode/session/abort`` does."""
+    async with RunProgress(ls, session_id, token, title_message) as progress:
+        try:
+            await ls.app.models_ready()
+            result = await start()
+        except asyncio.CancelledError:
+            await asyncio.shield(ls.app.runner.abort(session_id))
+            await progress.finish("Cancelled")
+            raise
+        await progress.finish(ended(result))
+        return result

@@ -36,15 +36,17 @@ async def session_command(ls: ServerHost, params: p.SessionCommand):
     else:
         parts = [{"type": "text", "text": text}]
     request = PromptInput(parts=parts, agent=agent, model=model)
-    return await stream_run(ls, params.sessionID, params.workDoneToken, agent, params.model,
-                            lambda: ls.app.runner.prompt(params.sessionID, request))
+    plan = await ls.app.runner.plan(params.sessionID, request)
+    return await stream_run(ls, params.sessionID, params.workDoneToken, plan,
+                            lambda: ls.app.runner.prompt(params.sessionID, request, plan=plan))
 
 
 @method(m.SESSION_SHELL, p.SessionShell)
 async def session_shell(ls: ServerHost, params: p.SessionShell):
     ls.app.sessions.get(params.sessionID)
-    return await stream_run(ls, params.sessionID, params.workDoneToken, params.agent, None,
-                            lambda: ls.app.runner.shell(params.sessionID, params.command, params.agent))
+    plan = ls.app.runner.shell_plan(params.sessionID, params.agent)
+    return await stream_run(ls, params.sessionID, params.workDoneToken, plan,
+                            lambda: ls.app.runner.shell(params.sessionID, params.command, plan=plan))
 
 
 # --- workspace/executeCommand ---------------------------------------------------------------

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from pydantic import StrictInt, StrictStr
 
 from .. import methods as m
 from .. import params as p
 from ..host import ServerHost
-from ..progress import RunProgress
+from ..progress import label, run_with_progress
 from ..rpc import method
 
 
@@ -21,19 +19,11 @@ class SummarizeParams(p.SessionSummarize):
 async def summarize(ls: ServerHost, params: SummarizeParams):
     ls.app.sessions.get(params.sessionID)
     ls.app.runner.ensure_idle(params.sessionID)
-    model = params.model.model_dump() if params.model else None
-    label = "compaction · " + (f"{params.model.providerID}/{params.model.modelID}" if params.model
-                               else ls.app.config.model or "default model")
-    async with RunProgress(ls, params.sessionID, params.workDoneToken, label) as progress:
-        try:
-            await ls.app.models_ready()
-            done = await ls.app.compaction.summarize(params.sessionID, model)
-        except asyncio.CancelledError:
-            await asyncio.shield(ls.app.runner.abort(params.sessionID))
-            await progress.finish("aborted")
-            raise
-        await progress.finish("summarized" if done else "the summary failed")
-        return done
+    plan = ls.app.runner.resolve(params.sessionID, None, params.model.model_dump() if params.model else None)
+    return await run_with_progress(
+        ls, params.sessionID, params.workDoneToken, label(plan, "compaction"),
+        lambda: ls.app.compaction.summarize(params.sessionID, plan=plan),
+        lambda done: "summarized" if done else "the summary failed")
 
 
 @method(m.SESSION_REVERT, p.SessionRevert)

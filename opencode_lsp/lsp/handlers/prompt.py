@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from lsprotocol import types
 
+from ...core.run_plan import RunPlan
 from ...core.user_input import PromptInput
 from .. import methods as m
 from .. import params as p
 from ..host import ServerHost
-from ..progress import RunProgress
+from ..progress import RunProgress, label, run_with_progress
 from ..rpc import method
 
 log = logging.getLogger(__name__)
@@ -56,33 +57,19 @@ def _clip(message: str, limit: int = 2000) -> str:
     return message if len(message) <= limit else message[:limit] + "…"
 
 
-def _label(ls: ServerHost, session_id: str, agent: str | None, model: Any) -> str:
-    label = f"{agent or ls.app.runner.resolve_agent(session_id, None)} · "
-    return label + (f"{model.providerID}/{model.modelID}" if model else (ls.app.config.model or "default model"))
-
-
-async def stream_run(ls: ServerHost, session_id: str, token: Any, agent: str | None, model: Any, start) -> Any:
-    """Run ``start()`` (a coroutine factory) with progress; abort the run if the request is cancelled."""
-    async with RunProgress(ls, session_id, token, _label(ls, session_id, agent, model)) as progress:
-        try:
-            await ls.app.models_ready()
-            result = await start()
-        except asyncio.CancelledError:
-            # $/cancelRequest: stop the run the same way opencode/session/abort does.
-            await asyncio.shield(ls.app.runner.abort(session_id))
-            await progress.finish("Cancelled")
-            raise
-        await progress.finish(end_message(result))
-        return result
+async def stream_run(ls: ServerHost, session_id: str, token: Any, plan: RunPlan, start: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``start()`` (which runs with ``plan``) with progress naming the plan's agent and model."""
+    return await run_with_progress(ls, session_id, token, label(plan), start, end_message)
 
 
 async def start_run(ls: ServerHost, session_id: str, request: PromptInput) -> dict[str, Any]:
     """For executeCommand: answer as soon as the run has started (a plain client's request times
     out long before a run ends); the run streams on progress and ends with a message."""
-    progress = RunProgress(ls, session_id, None, _label(ls, session_id, request.agent, None))
+    plan = await ls.app.runner.plan(session_id, request)
+    progress = RunProgress(ls, session_id, None, label(plan))
     await progress.__aenter__()
     try:
-        user, _, run = await ls.app.runner.submit(session_id, request)
+        user, _, run = await ls.app.runner.submit(session_id, request, plan=plan)
     except BaseException:
         await progress.finish("Cancelled")
         raise
@@ -117,8 +104,9 @@ async def prompt(ls: ServerHost, params: p.SessionPrompt):
     )
     if request.no_reply:
         return await ls.app.runner.prompt(params.sessionID, request)
-    return await stream_run(ls, params.sessionID, params.workDoneToken, params.agent, params.model,
-                            lambda: ls.app.runner.prompt(params.sessionID, request))
+    plan = await ls.app.runner.plan(params.sessionID, request)
+    return await stream_run(ls, params.sessionID, params.workDoneToken, plan,
+                            lambda: ls.app.runner.prompt(params.sessionID, request, plan=plan))
 
 
 @method(m.SESSION_ABORT, p.SessionRef)
