@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.idle import settled  # noqa: E402
 from opencode_lsp.client import LspClient  # noqa: E402
-from opencode_lsp.core.compaction import filter_compacted  # noqa: E402
+from opencode_lsp.core.compaction_rules import filter_compacted  # noqa: E402
 from opencode_lsp.core.ids import new_id  # noqa: E402
 from opencode_lsp.core.message import MessageWithParts  # noqa: E402
 from opencode_lsp.core.snapshot import Snapshots  # noqa: E402

@@ -27,7 +27,8 @@ from .errors import (
     aborted,
     unknown,
 )
-from .compaction import filter_compacted, is_overflow, new_request
+from .compaction import new_request
+from .compaction_rules import filter_compacted, is_overflow
 from .ids import new_id, now_ms
 from .llm import ChatRequest, LanguageModel, ModelError
 from .message import (

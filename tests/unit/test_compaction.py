@@ -10,15 +10,12 @@ from typing import Any
 import pytest
 
 from opencode_lsp.app import App
-from opencode_lsp.core.compaction import (
-    CONTINUE_TEXT,
+from opencode_lsp.core.compaction import CONTINUE_TEXT, SUMMARY_TEMPLATE, UPDATE_NOTE, prune
+from opencode_lsp.core.compaction_rules import (
     PRUNE_MINIMUM,
     PRUNE_PROTECT,
-    SUMMARY_TEMPLATE,
-    UPDATE_NOTE,
     filter_compacted,
     is_overflow,
-    prune,
     prune_candidates,
     split_tail,
     usable_context,
