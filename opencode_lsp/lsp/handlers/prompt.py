@@ -8,6 +8,8 @@ from typing import Any, Awaitable, Callable
 
 from lsprotocol import types
 
+from ...core.errors import MessageAbortedError, MessageError, MessageOutputLengthError
+from ...core.message import AssistantMessage, MessageWithParts, TextPart
 from ...core.run_plan import RunPlan
 from ...core.user_input import PromptInput
 from .. import methods as m
@@ -19,35 +21,44 @@ from ..rpc import method
 log = logging.getLogger(__name__)
 
 
-def end_message(result: Any) -> str:
+def _error_text(error: MessageError) -> str:
+    # MessageOutputLengthError's data is a bare object; every other error's data has a message.
+    return "" if isinstance(error, MessageOutputLengthError) else error.data.message
+
+
+def _failure(result: MessageWithParts) -> MessageError | None:
     info = result.info
+    return info.error if isinstance(info, AssistantMessage) else None
+
+
+def end_message(result: MessageWithParts) -> str:
     # protocol.md: the end report's message is the finish reason, or the error.
-    error = getattr(info, "error", None)
+    error = _failure(result)
     if error is not None:
-        return f"{error.name}: {getattr(error.data, 'message', '')}".strip().rstrip(":")
-    return getattr(info, "finish", None) or "stop"
+        return f"{error.name}: {_error_text(error)}".strip().rstrip(":")
+    info = result.info
+    return (info.finish if isinstance(info, AssistantMessage) else None) or "stop"
 
 
-def answer_text(result: Any) -> str:
-    return "\n".join(getattr(p, "text", "") for p in result.parts
-                     if getattr(p, "type", None) == "text" and not getattr(p, "synthetic", False)).strip()
+def answer_text(result: MessageWithParts) -> str:
+    return "\n".join(p.text for p in result.parts if isinstance(p, TextPart) and not p.synthetic).strip()
 
 
-def tell_plain_client(ls: ServerHost, result: Any) -> None:
+def tell_plain_client(ls: ServerHost, result: MessageWithParts) -> None:
     """A client without events sees the answer, the failure as an Error, or that it stopped, in a message."""
     if ls.wants_events:
         return
-    error = getattr(result.info, "error", None)
+    error = _failure(result)
     text = answer_text(result)
-    if error is not None and error.name == "MessageAbortedError":
+    if isinstance(error, MessageAbortedError):
         # The client asked for it (opencode.abort, $/cancelRequest): not a failure to report in red.
         stopped = f"opencode stopped: {text}" if text else "opencode stopped"
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=_clip(stopped)))
         return
     if error is not None:
-        message = getattr(error.data, "message", "") if getattr(error, "data", None) else ""
         ls.window_show_message(types.ShowMessageParams(
-            type=types.MessageType.Error, message=f"opencode failed: {error.name}: {message}".rstrip(": ")))
+            type=types.MessageType.Error,
+            message=f"opencode failed: {error.name}: {_error_text(error)}".rstrip(": ")))
         return
     ls.window_show_message(types.ShowMessageParams(
         type=types.MessageType.Info, message=_clip(f"opencode: {text or end_message(result)}")))
@@ -57,7 +68,8 @@ def _clip(message: str, limit: int = 2000) -> str:
     return message if len(message) <= limit else message[:limit] + "…"
 
 
-async def stream_run(ls: ServerHost, session_id: str, token: Any, plan: RunPlan, start: Callable[[], Awaitable[Any]]) -> Any:
+async def stream_run(ls: ServerHost, session_id: str, token: Any, plan: RunPlan,
+                     start: Callable[[], Awaitable[MessageWithParts]]) -> MessageWithParts:
     """Run ``start()`` (which runs with ``plan``) with progress naming the plan's agent and model."""
     return await run_with_progress(ls, session_id, token, label(plan), start, end_message)
 
