@@ -17,9 +17,11 @@ import json
 import logging
 import re
 import threading
-from typing import Any, Callable
+from concurrent.futures import Executor
+from typing import Any, BinaryIO, Callable, Protocol
 
 import orjson
+from pygls.protocol import JsonRPCProtocol
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # the largest request body accepted (an import is the biggest)
 MAX_HEADER_LINE = 8 * 1024
@@ -28,6 +30,15 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 
 _HEADER = re.compile(rb"content-length:\s*(.*?)\s*$", re.IGNORECASE)
+
+
+class FrameReader(Protocol):
+    """What ``serve_messages`` reads from: ``BoundedStdin`` or ``StreamSource``. Both end a
+    stream with ``b""`` rather than an exception."""
+
+    async def readline(self) -> bytes: ...
+
+    async def readexactly(self, n: int) -> bytes: ...
 
 
 def encode_message(message: Any, default: Callable[[Any], Any]) -> bytes:
@@ -46,9 +57,9 @@ def frame(body: bytes) -> bytes:
     return b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
 
 
-async def serve_messages(stop_event: threading.Event, reader: Any, protocol: Any,
+async def serve_messages(stop_event: threading.Event, reader: FrameReader, protocol: JsonRPCProtocol,
                          logger: logging.Logger, send_error: Callable[[int, str], None],
-                         error_handler: Callable[[Exception, Any], Any] | None = None) -> None:
+                         error_handler: Callable[[Exception, None], None] | None = None) -> None:
     """Read frames until EOF or ``stop_event``; hand each good body to ``protocol``."""
     length: int | None = None
     while not stop_event.is_set():
@@ -94,7 +105,7 @@ async def serve_messages(stop_event: threading.Event, reader: Any, protocol: Any
                 error_handler(exc, None)
 
 
-async def _skip(reader: Any, size: int) -> bool:
+async def _skip(reader: FrameReader, size: int) -> bool:
     """Read and drop ``size`` bytes in pieces; False at EOF."""
     left = size
     while left > 0:
@@ -111,7 +122,7 @@ class BoundedStdin:
     sends bytes with no newline would grow one line in memory without end. The pieces of a long
     line read as noise, like any line that is not a header."""
 
-    def __init__(self, stdin: Any, executor: Any = None):
+    def __init__(self, stdin: BinaryIO, executor: Executor | None = None):
         self._stdin = stdin
         self._executor = executor
 
