@@ -21,3 +21,11 @@ def fake(fake_title: str) -> Iterator[FakeOpenAI]:
     answered off the script."""
     with fake_server(fake_title) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def module_fake() -> Iterator[FakeOpenAI]:
+    """One scripted server for a whole module, for modules whose tests share one long-lived
+    editor (a function-scoped ``fake`` would end under it)."""
+    with fake_server() as server:
+        yield server
