@@ -240,14 +240,22 @@ class SessionManager:
     # --- messages and parts -----------------------------------------------------------------
 
     def messages(self, session_id: str, *, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
-        """Raw ``{info, parts}`` records, oldest first (validated when they were written)."""
+        """Raw ``{info, parts}`` records, oldest first (validated when they were written), as a
+        client reads them: ``close_abandoned_run`` repairs them first, which may write."""
+        return self.close_abandoned_run(session_id, self.stored_messages(session_id, limit=limit, before=before))
+
+    def stored_messages(self, session_id: str, *, limit: int | None = None,
+                        before: str | None = None) -> list[dict[str, Any]]:
+        """The records as stored; writes nothing."""
         self.get(session_id)
-        # Only the page is read; a run a crash left open is closed when its page is read
-        # (it is among the newest messages, the page every client reads first).
-        entries = self.store.list_messages(session_id, limit=limit, before=before)
-        if session_id not in self.running and not self.store.run_active_elsewhere(session_id):
-            entries = self.close_interrupted(session_id, entries)
-        return entries
+        return self.store.list_messages(session_id, limit=limit, before=before)
+
+    def close_abandoned_run(self, session_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``close_interrupted`` over a page just read, unless a run of the session is alive (here
+        or in another process); the page every client reads first holds a crash's open run."""
+        if session_id in self.running or self.store.run_active_elsewhere(session_id):
+            return entries
+        return self.close_interrupted(session_id, entries)
 
     def message(self, session_id: str, message_id: str) -> MessageWithParts:
         entry = self.store.get_message(session_id, message_id)

@@ -117,7 +117,7 @@ class StepRunner:
         while True:
             # Raw records: validating a long session's every message each step costs more than
             # the step (270 ms at 2,000 messages); only the turn being answered is typed.
-            entries = self.sessions.messages(self.session_id)
+            entries = self.sessions.stored_messages(self.session_id)
             user_record = next((e for e in reversed(entries) if e["info"]["role"] == "user"), None)
             if user_record is None:
                 return

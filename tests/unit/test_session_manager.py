@@ -92,5 +92,7 @@ def test_reading_closes_an_open_answer_only_of_a_session_not_running_here():
     assert sessions.messages(sid)[-1]["info"]["time"].get("completed") is None
     # ...and once the run is gone, what it left open reads as aborted (a crash's leftover).
     running.discard(sid)
+    # stored_messages is the plain read: it leaves the open answer as stored.
+    assert sessions.stored_messages(sid)[-1]["info"]["time"].get("completed") is None
     answer = sessions.messages(sid)[-1]["info"]
     assert answer["time"]["completed"] and answer["error"]["name"] == "MessageAbortedError"
