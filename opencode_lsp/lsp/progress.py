@@ -142,7 +142,7 @@ class RunProgress:
 def label(plan: RunPlan, doing: str | None = None) -> str:
     """The ``begin`` report's message: ``<agent> · <provider/model>`` (protocol.md) from the
     plan the run uses; ``doing`` stands for the agent when the run is not the agent's (compaction)."""
-    return f"{doing or plan.agent} · {plan.model.providerID}/{plan.model.modelID}"
+    return f"{doing or plan.agent} · {plan.model}"  # ModelRef prints as provider/model
 
 
 async def run_with_progress(ls: ServerHost, session_id: str, token: Any, title_message: str,

@@ -218,7 +218,7 @@ export function isRunning(state: ViewState): boolean {
   return state.status.type !== "idle";
 }
 
-/** The id of the last user message: what `/undo` reverts and what retry re-sends. */
+/** The last user message: what retry re-sends (`/undo` takes `history.undoTarget`, which stops at a revert point). */
 export function lastUserMessage(state: ViewState): MessageView | undefined {
   for (let i = state.messages.length - 1; i >= 0; i--) {
     if (state.messages[i].info?.role === "user") return state.messages[i];
